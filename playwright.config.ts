@@ -1,0 +1,54 @@
+import { defineConfig, devices } from '@playwright/test';
+import { BUILT_PORT, BUILT_SERVER_URL, DEV_PORT, DEV_SERVER_URL } from './tests/e2e/servers.ts';
+
+const CHROMIUM_ARGS = [
+	'--no-sandbox',
+	'--disable-gpu',
+	'--disable-quic',
+	'--no-first-run',
+	'--disable-background-networking',
+	'--disable-component-update',
+	'--disable-sync'
+];
+
+export default defineConfig({
+	testDir: 'tests/e2e',
+	fullyParallel: false,
+	workers: 1,
+	forbidOnly: !!process.env.CI,
+	retries: 0,
+	reporter: process.env.CI ? [['list']] : [['list'], ['html', { open: 'never' }]],
+	timeout: 30_000,
+	use: {
+		baseURL: BUILT_SERVER_URL,
+		trace: 'retain-on-failure',
+		screenshot: 'only-on-failure'
+	},
+	projects: [
+		{
+			name: 'chromium',
+			use: {
+				...devices['Desktop Chrome'],
+				launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS }
+			}
+		}
+	],
+	webServer: [
+		{
+			// The production build, exactly as `npm start` runs it, on a throwaway in-memory database.
+			command: 'npm run build && node build/index.js',
+			url: `${BUILT_SERVER_URL}/healthz`,
+			env: { PORT: String(BUILT_PORT), HOST: '127.0.0.1', DATABASE_URL: 'pglite:memory', LOG_LEVEL: 'warn', ORIGIN: BUILT_SERVER_URL },
+			reuseExistingServer: false,
+			timeout: 120_000
+		},
+		{
+			// Vite's dev server, to prove streaming isn't buffered there either.
+			command: `node node_modules/vite/bin/vite.js dev --port ${DEV_PORT} --strictPort --host 127.0.0.1`,
+			url: `${DEV_SERVER_URL}/healthz`,
+			env: { DATABASE_URL: 'pglite:memory', LOG_LEVEL: 'warn' },
+			reuseExistingServer: false,
+			timeout: 120_000
+		}
+	]
+});

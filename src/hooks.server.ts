@@ -1,0 +1,60 @@
+import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
+import { building, dev } from '$app/environment';
+import { closeDatabase, getDatabase } from '$lib/server/db';
+import { env } from '$lib/server/env';
+import { AppError, errorMessage } from '$lib/server/errors';
+import { logger } from '$lib/server/logging/logger';
+import { parseTheme, THEME_COOKIE } from '$lib/theme/theme';
+
+/** Boot: open and migrate the database before the first request, and fail fast if we can't. */
+export const init: ServerInit = async () => {
+	if (building) return;
+	try {
+		env(); // validates every setting, not only the ones the database needs
+		const db = await getDatabase();
+		logger.info({ engine: db.engine }, 'database ready');
+	} catch (error) {
+		// Expected failures (bad settings, unreachable or unsuitable server) need no stack trace.
+		logger.fatal(error instanceof AppError ? { code: error.code } : { err: error }, 'start-up failed');
+		console.error(`\nAirAssist cannot start: ${errorMessage(error)}\n`);
+		// In dev the server stays up so the error page and /healthz can show the problem.
+		if (!dev) process.exit(1);
+	}
+	process.once('sveltekit:shutdown', () => void closeDatabase());
+};
+
+const assignRequestId: Handle = ({ event, resolve }) => {
+	const incoming = event.request.headers.get('x-request-id');
+	event.locals.requestId = incoming && /^[\w.-]{1,100}$/.test(incoming) ? incoming : crypto.randomUUID();
+	return resolve(event);
+};
+
+/** Renders the chosen theme into <html> on the server so there is no flash of the wrong one. */
+const applyTheme: Handle = ({ event, resolve }) => {
+	const theme = parseTheme(event.cookies.get(THEME_COOKIE));
+	event.locals.theme = theme;
+	return resolve(event, {
+		transformPageChunk: ({ html }) => html.replace('%airassist.theme%', theme)
+	});
+};
+
+const logRequest: Handle = async ({ event, resolve }) => {
+	const started = performance.now();
+	const response = await resolve(event);
+	logger.debug(
+		{ requestId: event.locals.requestId, method: event.request.method, path: event.url.pathname, status: response.status, ms: Math.round(performance.now() - started) },
+		'request'
+	);
+	response.headers.set('x-request-id', event.locals.requestId);
+	return response;
+};
+
+export const handle = sequence(assignRequestId, applyTheme, logRequest);
+
+/** Unexpected errors: log with the request id, show the user a safe message with that id. */
+export const handleError: HandleServerError = ({ error, event, status }) => {
+	const requestId = event.locals.requestId;
+	if (status >= 500) logger.error({ err: error, requestId, path: event.url.pathname }, 'unhandled error');
+	return { message: status === 404 ? 'Page not found' : 'Something went wrong on our side.', requestId };
+};

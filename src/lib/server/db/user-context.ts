@@ -1,0 +1,31 @@
+import type { Database } from './client';
+import type { Prisma } from './generated/client';
+
+export type UserTransaction = Prisma.TransactionClient;
+
+/** Interactive transactions wait behind each other on the single-session embedded engine. */
+const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
+
+/**
+ * Runs `work` in one transaction as `userId`: `auth.uid()` returns that id and the session acts as
+ * the `authenticated` role, so row level security filters every statement, even an unfiltered
+ * select. Both settings are transaction-local and vanish at commit or rollback.
+ *
+ * Keep `work` short and database-only: never await an LLM call, a stream or a file parse in here.
+ * On the embedded engine an open transaction stalls every other request.
+ */
+export function asUser<T>(db: Database, userId: string, work: (tx: UserTransaction) => Promise<T>): Promise<T> {
+	return db.prisma.$transaction(async (tx) => {
+		await tx.$queryRaw`select set_config('request.jwt.claim.sub', ${userId}, true)`;
+		await tx.$executeRaw`set local role authenticated`;
+		return work(tx);
+	}, TRANSACTION_OPTIONS);
+}
+
+/** Like `asUser` with no identity: the `anon` role, which sees only what is public. */
+export function asAnonymous<T>(db: Database, work: (tx: UserTransaction) => Promise<T>): Promise<T> {
+	return db.prisma.$transaction(async (tx) => {
+		await tx.$executeRaw`set local role anon`;
+		return work(tx);
+	}, TRANSACTION_OPTIONS);
+}

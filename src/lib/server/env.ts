@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+/**
+ * Configuration is read and validated once. A bad value stops the process with a message naming
+ * the variable and what it expects, instead of failing later inside a request.
+ */
+const envSchema = z.object({
+	DATABASE_URL: z.string().trim().default('pglite:./data/airassist'),
+	DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+	OPENAI_API_KEY: z.string().trim().optional(),
+	OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+	NODE_ENV: z.string().default('development')
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+const EXPECTED: Record<keyof Env, string> = {
+	DATABASE_URL: "must be 'pglite:<dir>', 'pglite:memory' or 'postgres://user:pass@host:5432/db'",
+	DATABASE_POOL_SIZE: 'must be a whole number of connections between 1 and 500',
+	OPENAI_API_KEY: 'must be a string',
+	OPENAI_BASE_URL: 'must be an absolute URL such as http://127.0.0.1:11434/v1',
+	LOG_LEVEL: 'must be one of fatal, error, warn, info, debug, trace, silent',
+	NODE_ENV: 'must be a string'
+};
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+	// Empty strings mean "not set" (a common result of `FOO= npm start` or compose files).
+	const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
+	const result = envSchema.safeParse(present);
+	if (result.success) return result.data;
+	const issue = result.error.issues[0];
+	const variable = String(issue?.path[0] ?? 'environment') as keyof Env;
+	throw new ConfigError(variable, EXPECTED[variable] ?? issue?.message ?? 'is invalid');
+}
+
+let cached: Env | undefined;
+
+export function env(): Env {
+	cached ??= parseEnv(process.env);
+	return cached;
+}
