@@ -16,8 +16,8 @@ const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
  */
 export function asUser<T>(db: Database, userId: string, work: (tx: UserTransaction) => Promise<T>): Promise<T> {
 	return db.prisma.$transaction(async (tx) => {
-		await tx.$queryRaw`select set_config('request.jwt.claim.sub', ${userId}, true)`;
-		await tx.$executeRaw`set local role authenticated`;
+		// One round trip: set_config('role', …, true) is SET LOCAL ROLE in function form.
+		await tx.$queryRaw`select set_config('request.jwt.claim.sub', ${userId}, true), set_config('role', 'authenticated', true)`;
 		return work(tx);
 	}, TRANSACTION_OPTIONS);
 }
