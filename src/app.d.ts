@@ -1,10 +1,14 @@
+import type { AuthSession, AuthUser } from '$lib/server/auth/auth-user';
 import type { Theme } from '$lib/theme/theme';
 
 declare global {
 	namespace App {
 		interface Locals {
 			requestId: string;
+			clientIp: string | null;
 			theme: Theme;
+			user: AuthUser | null;
+			session: AuthSession | null;
 		}
 		interface Error {
 			message: string;

@@ -1,13 +1,14 @@
-import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
+import { error, type Handle, type HandleServerError, type RequestEvent, type ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { building, dev } from '$app/environment';
+import { authenticateRequest, hasCredentials } from '$lib/server/auth/request-auth';
 import { closeDatabase, getDatabase } from '$lib/server/db';
 import { env } from '$lib/server/env';
 import { AppError, errorMessage } from '$lib/server/errors';
 import { logger } from '$lib/server/logging/logger';
 import { parseTheme, THEME_COOKIE } from '$lib/theme/theme';
 
-/** Boot: open and migrate the database before the first request, and fail fast if we can't. */
+/** Boot: validate settings, open and migrate the database before the first request; fail fast if we can't. */
 export const init: ServerInit = async () => {
 	if (building) return;
 	try {
@@ -24,9 +25,42 @@ export const init: ServerInit = async () => {
 	process.once('sveltekit:shutdown', () => void closeDatabase());
 };
 
+function clientIp(event: RequestEvent): string | null {
+	try {
+		return event.getClientAddress();
+	} catch {
+		return null; // not available when prerendering or in some test harnesses
+	}
+}
+
 const assignRequestId: Handle = ({ event, resolve }) => {
 	const incoming = event.request.headers.get('x-request-id');
 	event.locals.requestId = incoming && /^[\w.-]{1,100}$/.test(incoming) ? incoming : crypto.randomUUID();
+	event.locals.clientIp = clientIp(event);
+	return resolve(event);
+};
+
+/**
+ * Cookie-authenticated API calls must come from our own pages. SvelteKit's origin check covers
+ * form posts; this covers JSON posts to tRPC (SameSite=Lax already stops most of them).
+ */
+const guardApiOrigin: Handle = ({ event, resolve }) => {
+	if (event.url.pathname.startsWith('/api/') && event.request.method !== 'GET' && !event.request.headers.has('authorization')) {
+		const origin = event.request.headers.get('origin');
+		if (origin && origin !== event.url.origin) error(403, 'Cross-site API requests are not allowed');
+	}
+	return resolve(event);
+};
+
+/** Resolves the session cookie or API token once per request into `locals.user` and `locals.session`. */
+const authenticate: Handle = async ({ event, resolve }) => {
+	event.locals.user = null;
+	event.locals.session = null;
+	if (event.url.pathname !== '/healthz' && hasCredentials(event.request.headers, event.cookies)) {
+		const identity = await authenticateRequest(await getDatabase(), event.request.headers, event.cookies, event.url.protocol === 'https:');
+		event.locals.user = identity.user;
+		event.locals.session = identity.session;
+	}
 	return resolve(event);
 };
 
@@ -37,6 +71,16 @@ const applyTheme: Handle = ({ event, resolve }) => {
 	return resolve(event, {
 		transformPageChunk: ({ html }) => html.replace('%airassist.theme%', theme)
 	});
+};
+
+const securityHeaders: Handle = async ({ event, resolve }) => {
+	const response = await resolve(event);
+	response.headers.set('x-content-type-options', 'nosniff');
+	response.headers.set('referrer-policy', 'strict-origin-when-cross-origin');
+	response.headers.set('x-frame-options', 'DENY');
+	response.headers.set('permissions-policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
+	if (event.locals.user && !response.headers.has('cache-control')) response.headers.set('cache-control', 'private, no-store');
+	return response;
 };
 
 const logRequest: Handle = async ({ event, resolve }) => {
@@ -50,7 +94,7 @@ const logRequest: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
-export const handle = sequence(assignRequestId, applyTheme, logRequest);
+export const handle = sequence(assignRequestId, logRequest, securityHeaders, guardApiOrigin, authenticate, applyTheme);
 
 /** Unexpected errors: log with the request id, show the user a safe message with that id. */
 export const handleError: HandleServerError = ({ error, event, status }) => {

@@ -5,7 +5,7 @@ test.describe('app shell', () => {
 		await page.goto('/');
 		await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your own AI assistant');
 		const nav = page.getByRole('navigation', { name: 'Main' });
-		for (const area of ['Chat', 'Knowledge', 'Admin', 'Settings']) await expect(nav).toContainText(area);
+		for (const area of ['Chat', 'Knowledge', 'Settings']) await expect(nav).toContainText(area);
 
 		const html = page.locator('html');
 		await expect(html).toHaveAttribute('data-theme', 'system');

@@ -21,6 +21,7 @@ const ENTRIES = [
 
 beforeAll(async () => {
 	test = await createTestDatabase();
+	await createUser(test.db, 'site-admin'); // admins see private entries too; author and reader are regular users
 	author = await createUser(test.db, 'author');
 	reader = await createUser(test.db, 'reader');
 	recipes = (await test.db.prisma.category.create({ data: { name: 'Recipes' } })).id;

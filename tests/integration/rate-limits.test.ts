@@ -12,6 +12,7 @@ let user: TestUser;
 beforeAll(async () => {
 	// A pool as wide as the burst, so on the native server every call is its own session racing the others.
 	test = await createTestDatabase({ poolSize: CONCURRENT_CALLS });
+	await createUser(test.db, 'site-admin'); // the first account becomes admin; the limited user is a regular one
 	user = await createUser(test.db, 'limited');
 });
 afterAll(() => test.dispose());

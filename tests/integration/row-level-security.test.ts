@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asAnonymous, asUser, type UserTransaction } from '../../src/lib/server/db/user-context';
 import { createUser, type TestUser } from '../support/fixtures';
@@ -37,6 +38,7 @@ const owners = (tx: UserTransaction, table: string, owner: string) =>
 
 beforeAll(async () => {
 	test = await createTestDatabase();
+	await createUser(test.db, 'site-admin'); // the first account becomes admin (005); alice and bob are regular users
 	alice = await createUser(test.db, 'alice');
 	bob = await createUser(test.db, 'bob');
 	await seedRowsFor(alice);
@@ -49,9 +51,9 @@ describe('row level security through asUser()', () => {
 		const seen = await asUser(test.db, bob.id, (tx) => owners(tx, table, owner));
 		expect(seen.length).toBeGreaterThan(0);
 		expect(new Set(seen.map((row) => row.owner))).toEqual(new Set([bob.id]));
-		// …and the rows are really there: the owner (no RLS) sees both users.
+		// …and Alice's rows are really there: the owner role (no RLS) sees them.
 		const all = await test.db.prisma.$queryRawUnsafe<{ owner: string }[]>(`select ${owner}::text as owner from ${table}`);
-		expect(new Set(all.map((row) => row.owner))).toEqual(new Set([alice.id, bob.id]));
+		expect(all.map((row) => row.owner)).toContain(alice.id);
 	});
 
 	it.each(USER_OWNED)('$table: another user’s rows cannot be updated or deleted', async ({ table, owner, update }) => {
@@ -73,9 +75,18 @@ describe('row level security through asUser()', () => {
 		expect(seen).toEqual([]);
 	});
 
-	it('auth tables are closed to request roles', async () => {
+	it('auth.users and the throttle log are closed to request roles; sessions and tokens show only the caller’s', async () => {
 		await expect(asUser(test.db, bob.id, (tx) => tx.$queryRawUnsafe('select * from auth.users'))).rejects.toThrow(/permission denied/);
-		await expect(asUser(test.db, bob.id, (tx) => tx.$queryRawUnsafe('select * from auth.sessions'))).rejects.toThrow(/permission denied/);
+		await expect(asUser(test.db, bob.id, (tx) => tx.$queryRawUnsafe('select * from auth.throttle_events'))).rejects.toThrow(/permission denied/);
+		for (const user of [alice, bob]) {
+			await test.db.prisma.session.create({ data: { id: randomBytes(32).toString('hex'), userId: user.id, expiresAt: new Date(Date.now() + 60_000) } });
+			await test.db.prisma.apiToken.create({ data: { userId: user.id, name: 't', tokenHash: randomBytes(32).toString('hex'), tokenPrefix: 'aa_x' } });
+		}
+		for (const table of ['auth.sessions', 'auth.api_tokens']) {
+			const seen = await asUser(test.db, bob.id, (tx) => owners(tx, table, 'user_id'));
+			expect(new Set(seen.map((row) => row.owner))).toEqual(new Set([bob.id]));
+			expect(await asUser(test.db, bob.id, (tx) => tx.$executeRawUnsafe(`delete from ${table} where user_id = $1::uuid`, alice.id))).toBe(0);
+		}
 	});
 
 	it('a user cannot write rows in someone else’s name', async () => {

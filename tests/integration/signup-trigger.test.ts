@@ -9,6 +9,13 @@ beforeAll(async () => {
 afterAll(() => test.dispose());
 
 describe('sign-up trigger on auth.users', () => {
+	it('makes the first account an admin (005) and no later one', async () => {
+		const first = await createUser(test.db, 'first');
+		const second = await createUser(test.db, 'second');
+		expect((await test.db.prisma.profile.findUniqueOrThrow({ where: { id: first.id } })).role).toBe('admin');
+		expect((await test.db.prisma.profile.findUniqueOrThrow({ where: { id: second.id } })).role).toBe('user');
+	});
+
 	it('creates the profile (free tier, user role) and default settings', async () => {
 		const user = await createUser(test.db, 'ada', { display_name: 'Ada Lovelace' });
 		const profile = await test.db.prisma.profile.findUniqueOrThrow({ where: { id: user.id } });

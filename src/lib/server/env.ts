@@ -10,6 +10,7 @@ const envSchema = z.object({
 	DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
 	OPENAI_API_KEY: z.string().trim().optional(),
 	OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+	AUTH_SIGNUPS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(5),
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 	NODE_ENV: z.string().default('development')
 });
@@ -21,6 +22,7 @@ const EXPECTED: Record<keyof Env, string> = {
 	DATABASE_POOL_SIZE: 'must be a whole number of connections between 1 and 500',
 	OPENAI_API_KEY: 'must be a string',
 	OPENAI_BASE_URL: 'must be an absolute URL such as http://127.0.0.1:11434/v1',
+	AUTH_SIGNUPS_PER_IP_PER_HOUR: 'must be a whole number from 1 to 100000',
 	LOG_LEVEL: 'must be one of fatal, error, warn, info, debug, trace, silent',
 	NODE_ENV: 'must be a string'
 };

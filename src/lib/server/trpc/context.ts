@@ -1,5 +1,7 @@
 import type { RequestEvent } from '@sveltejs/kit';
 import { TRPCError } from '@trpc/server';
+import type { AuthSession, AuthUser } from '../auth/auth-user';
+import { clearSessionCookie, setSessionCookie } from '../auth/cookies';
 import { getDatabase, type Database } from '../db';
 import { errorMessage } from '../errors';
 
@@ -9,16 +11,36 @@ export interface RequestInfo {
 	userAgent: string | null;
 }
 
+/** How a procedure signs a browser in or out; absent for callers that have no cookies (tests, scripts). */
+export interface SessionCookieJar {
+	set(token: string, expiresAt: Date): void;
+	clear(): void;
+}
+
 /** Everything a procedure may use. Built from parts so tests can call handlers without HTTP. */
 export interface Context {
 	db: Database;
 	request: RequestInfo;
+	user: AuthUser | null;
+	session: AuthSession | null;
+	cookies: SessionCookieJar | null;
 }
 
-export function createInnerContext(parts: { db: Database; request?: Partial<RequestInfo> }): Context {
+export interface ContextParts {
+	db: Database;
+	request?: Partial<RequestInfo>;
+	user?: AuthUser | null;
+	session?: AuthSession | null;
+	cookies?: SessionCookieJar | null;
+}
+
+export function createInnerContext(parts: ContextParts): Context {
 	return {
 		db: parts.db,
-		request: { requestId: parts.request?.requestId ?? crypto.randomUUID(), ip: parts.request?.ip ?? null, userAgent: parts.request?.userAgent ?? null }
+		request: { requestId: parts.request?.requestId ?? crypto.randomUUID(), ip: parts.request?.ip ?? null, userAgent: parts.request?.userAgent ?? null },
+		user: parts.user ?? null,
+		session: parts.session ?? null,
+		cookies: parts.cookies ?? null
 	};
 }
 
@@ -29,16 +51,15 @@ export async function createRequestContext(event: RequestEvent): Promise<Context
 	} catch (cause) {
 		throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: `The database is unavailable: ${errorMessage(cause)}`, cause });
 	}
+	const secure = event.url.protocol === 'https:';
 	return createInnerContext({
 		db,
-		request: { requestId: event.locals.requestId, ip: clientAddress(event), userAgent: event.request.headers.get('user-agent') }
+		request: { requestId: event.locals.requestId, ip: event.locals.clientIp, userAgent: event.request.headers.get('user-agent') },
+		user: event.locals.user,
+		session: event.locals.session,
+		cookies: {
+			set: (token, expiresAt) => setSessionCookie(event.cookies, token, expiresAt, secure),
+			clear: () => clearSessionCookie(event.cookies, secure)
+		}
 	});
-}
-
-function clientAddress(event: RequestEvent): string | null {
-	try {
-		return event.getClientAddress();
-	} catch {
-		return null; // not available when a page is rendered during build or in some test harnesses
-	}
 }

@@ -1,13 +1,33 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z, ZodError } from 'zod';
-import { AppError } from '../errors';
+import { AppError, type AppErrorCode } from '../errors';
 import type { Context } from './context';
 
 export type FieldErrors = Record<string, string[] | undefined>;
 
 /** Messages of unexpected errors can carry SQL or internals; clients get this instead. */
 export const INTERNAL_MESSAGE = 'Something went wrong on our side. Please try again; if it keeps happening, report the request id.';
+
+type TrpcCode = TRPCError['code'];
+
+const TRPC_CODE_OF: Record<AppErrorCode, TrpcCode> = {
+	CONFIG_INVALID: 'INTERNAL_SERVER_ERROR',
+	DATABASE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+	DATABASE_UNSUPPORTED: 'INTERNAL_SERVER_ERROR',
+	MIGRATION_FAILED: 'INTERNAL_SERVER_ERROR',
+	MIGRATION_TAMPERED: 'INTERNAL_SERVER_ERROR',
+	BAD_REQUEST: 'BAD_REQUEST',
+	UNAUTHORIZED: 'UNAUTHORIZED',
+	FORBIDDEN: 'FORBIDDEN',
+	NOT_FOUND: 'NOT_FOUND',
+	CONFLICT: 'CONFLICT',
+	TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS'
+};
+
+function appErrorOf(error: TRPCError): AppError | null {
+	return error.cause instanceof AppError ? error.cause : null;
+}
 
 const t = initTRPC.context<Context>().create({
 	transformer: superjson,
@@ -18,14 +38,36 @@ const t = initTRPC.context<Context>().create({
 		client: { reconnectAfterInactivityMs: 20_000 }
 	},
 	errorFormatter({ shape, error }) {
-		const fieldErrors: FieldErrors | null = error.cause instanceof ZodError ? z.flattenError(error.cause).fieldErrors : null;
-		const safeMessage = error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof AppError) ? INTERNAL_MESSAGE : shape.message;
-		return { ...shape, message: safeMessage, data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, fieldErrors } };
+		const appError = appErrorOf(error);
+		let fieldErrors: FieldErrors | null = error.cause instanceof ZodError ? z.flattenError(error.cause).fieldErrors : null;
+		if (appError?.field) fieldErrors = { ...fieldErrors, [appError.field]: [appError.message] };
+		const safeMessage = error.code === 'INTERNAL_SERVER_ERROR' && !appError ? INTERNAL_MESSAGE : shape.message;
+		return {
+			...shape,
+			message: safeMessage,
+			data: {
+				code: shape.data.code,
+				httpStatus: shape.data.httpStatus,
+				path: shape.data.path,
+				fieldErrors,
+				retryAfterSeconds: appError?.retryAfterSeconds ?? null
+			}
+		};
 	}
+});
+
+/** Services throw AppError; at the edge it becomes the matching tRPC code with the same safe message. */
+const mapAppErrors = t.middleware(async ({ next }) => {
+	const result = await next();
+	if (!result.ok) {
+		const appError = appErrorOf(result.error);
+		if (appError) throw new TRPCError({ code: TRPC_CODE_OF[appError.code], message: appError.message, cause: appError });
+	}
+	return result;
 });
 
 export const router = t.router;
 export const middleware = t.middleware;
 export const createCallerFactory = t.createCallerFactory;
-export const baseProcedure = t.procedure;
+export const baseProcedure = t.procedure.use(mapAppErrors);
 export { TRPCError };

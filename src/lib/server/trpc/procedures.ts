@@ -1,4 +1,23 @@
-import { baseProcedure } from './init';
+import { baseProcedure, middleware, TRPCError } from './init';
 
-/** Anyone may call it. `authedProcedure` and `adminProcedure` arrive with accounts. */
+/** Anyone may call it. */
 export const publicProcedure = baseProcedure;
+
+/** A signed-in caller (session cookie or API token); inside, `ctx.user` and `ctx.session` are non-null. */
+export const authedProcedure = publicProcedure.use(
+	middleware(({ ctx, next }) => {
+		if (!ctx.user || !ctx.session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
+		return next({ ctx: { user: ctx.user, session: ctx.session } });
+	})
+);
+
+/**
+ * An administrator. The database checks again: admin queries run as the user through `asUser`,
+ * where the policies call is_admin() in SQL.
+ */
+export const adminProcedure = authedProcedure.use(
+	middleware(({ ctx, next }) => {
+		if (ctx.user?.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'Only administrators can do that.' });
+		return next();
+	})
+);

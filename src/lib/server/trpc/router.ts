@@ -1,9 +1,15 @@
 import { createCallerFactory, router } from './init';
+import { accountRouter } from './routers/account';
+import { authRouter } from './routers/auth';
 import { healthRouter } from './routers/health';
+import { settingsRouter } from './routers/settings';
 
 /** Every area's router, merged. Its type is the client's whole contract. */
 export const appRouter = router({
-	health: healthRouter
+	health: healthRouter,
+	auth: authRouter,
+	account: accountRouter,
+	settings: settingsRouter
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,64 @@
+import type { UpdateSettingsInput } from '../../schemas/account';
+import { asUser, type Database, type UserTransaction } from '../db';
+import { AppError } from '../errors';
+
+export interface UserSettingsView {
+	theme: 'system' | 'light' | 'dark';
+	defaultModel: string | null;
+	temperature: number;
+	maxTokens: number;
+	systemPrompt: string | null;
+	useKnowledgeBase: boolean;
+	language: string;
+	updatedAt: Date;
+}
+
+export interface ModelChoice {
+	modelName: string;
+	displayName: string;
+	provider: string;
+	isDefault: boolean;
+}
+
+const settingsSelect = {
+	theme: true,
+	defaultModel: true,
+	temperature: true,
+	maxTokens: true,
+	systemPrompt: true,
+	useKnowledgeBase: true,
+	language: true,
+	updatedAt: true
+} as const;
+
+function toView(row: { theme: string; temperature: { toNumber(): number } } & Omit<UserSettingsView, 'theme' | 'temperature'>): UserSettingsView {
+	const theme = row.theme === 'light' || row.theme === 'dark' ? row.theme : 'system';
+	return { ...row, theme, temperature: row.temperature.toNumber() };
+}
+
+/** Chat models this user's tier may use (SQL: get_available_models), default first. */
+export async function listChatModels(tx: UserTransaction, userId: string): Promise<ModelChoice[]> {
+	const rows = await tx.$queryRaw<{ model_name: string; display_name: string; provider: string; is_default: boolean }[]>`
+		select model_name, display_name, provider, is_default from public.get_available_models(${userId}::uuid) where model_type = 'chat'`;
+	return rows.map((row) => ({ modelName: row.model_name, displayName: row.display_name, provider: row.provider, isDefault: row.is_default }));
+}
+
+export function getSettings(db: Database, userId: string) {
+	return asUser(db, userId, async (tx) => ({
+		settings: toView(await tx.userSettings.findUniqueOrThrow({ where: { userId }, select: settingsSelect })),
+		models: await listChatModels(tx, userId)
+	}));
+}
+
+export function updateSettings(db: Database, userId: string, input: UpdateSettingsInput): Promise<UserSettingsView> {
+	return asUser(db, userId, async (tx) => {
+		if (input.defaultModel) {
+			const allowed = await listChatModels(tx, userId);
+			if (!allowed.some((model) => model.modelName === input.defaultModel)) {
+				throw new AppError('BAD_REQUEST', 'That model is not available on your plan.', { field: 'defaultModel' });
+			}
+		}
+		const row = await tx.userSettings.update({ where: { userId }, data: input, select: settingsSelect });
+		return toView(row);
+	});
+}

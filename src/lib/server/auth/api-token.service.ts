@@ -1,0 +1,63 @@
+import type { Database, UserTransaction } from '../db';
+import { AppError } from '../errors';
+import { authUserSelect, toAuthUser, type AuthSession, type AuthUser } from './auth-user';
+import { API_TOKEN_PREFIX, generateApiToken, hashToken } from './tokens';
+
+/** `last_used_at` is informational; one write per token per minute is plenty. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+const MAX_TOKENS_PER_USER = 50;
+
+export const apiTokenListSelect = {
+	id: true,
+	name: true,
+	tokenPrefix: true,
+	createdAt: true,
+	lastUsedAt: true,
+	expiresAt: true,
+	revokedAt: true
+} as const;
+
+/** Lists the caller's tokens (run inside asUser: row level security scopes it). */
+export function listApiTokens(tx: UserTransaction) {
+	return tx.apiToken.findMany({ select: apiTokenListSelect, orderBy: { createdAt: 'desc' } });
+}
+
+/** Creates a token and returns it in full — the only time it is ever shown. */
+export async function createApiToken(tx: UserTransaction, userId: string, input: { name: string; expiresInDays?: number | null }) {
+	const active = await tx.apiToken.count({ where: { revokedAt: null } });
+	if (active >= MAX_TOKENS_PER_USER) {
+		throw new AppError('BAD_REQUEST', `You already have ${MAX_TOKENS_PER_USER} active tokens; revoke one first.`, { field: 'name' });
+	}
+	const token = generateApiToken();
+	const created = await tx.apiToken.create({
+		data: {
+			userId,
+			name: input.name,
+			tokenHash: hashToken(token),
+			tokenPrefix: token.slice(0, API_TOKEN_PREFIX.length + 6),
+			expiresAt: input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null
+		},
+		select: apiTokenListSelect
+	});
+	return { token, apiToken: created };
+}
+
+export async function revokeApiToken(tx: UserTransaction, tokenId: string): Promise<void> {
+	const { count } = await tx.apiToken.updateMany({ where: { id: tokenId, revokedAt: null }, data: { revokedAt: new Date() } });
+	if (count === 0) throw new AppError('NOT_FOUND', 'No active token with that id.');
+}
+
+/** Resolves `Authorization: Bearer aa_…` to its owner, or null when unknown, revoked, expired or disabled. */
+export async function validateApiToken(db: Database, token: string): Promise<{ user: AuthUser; session: AuthSession } | null> {
+	if (!token.startsWith(API_TOKEN_PREFIX)) return null;
+	const row = await db.prisma.apiToken.findUnique({
+		where: { tokenHash: hashToken(token) },
+		select: { id: true, expiresAt: true, revokedAt: true, lastUsedAt: true, user: { select: authUserSelect } }
+	});
+	const now = Date.now();
+	if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now) || row.user.isDisabled) return null;
+	if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+		await db.prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
+	}
+	return { user: toAuthUser(row.user), session: { id: row.id, expiresAt: row.expiresAt, via: 'api_token' } };
+}

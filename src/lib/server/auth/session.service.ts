@@ -1,0 +1,75 @@
+import type { Database } from '../db';
+import { authUserSelect, toAuthUser, type AuthSession, type AuthUser } from './auth-user';
+import { generateToken, hashToken } from './tokens';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+export const SESSION_TTL_MS = 30 * DAY_MS;
+/** Sessions are extended once less than half their lifetime remains (one write per ~15 days). */
+const RENEW_BELOW_MS = SESSION_TTL_MS / 2;
+/** `last_seen_at` is a hint for the sessions list; refreshing it more often isn't worth a write. */
+const LAST_SEEN_RESOLUTION_MS = 5 * 60 * 1000;
+
+export interface RequestMeta {
+	ip: string | null;
+	userAgent: string | null;
+}
+
+export interface NewSession {
+	token: string;
+	expiresAt: Date;
+}
+
+export async function createSession(db: Database, userId: string, meta: RequestMeta): Promise<NewSession> {
+	const token = generateToken();
+	const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+	await db.prisma.session.create({
+		data: { id: hashToken(token), userId, expiresAt, ipAddress: meta.ip, userAgent: meta.userAgent?.slice(0, 500) ?? null }
+	});
+	return { token, expiresAt };
+}
+
+export interface ValidatedSession {
+	user: AuthUser;
+	session: AuthSession;
+	/** Set when the expiry moved: the cookie must be re-sent with it. */
+	renewedExpiresAt: Date | null;
+}
+
+/** Resolves a session cookie's token in one query; expired, revoked or disabled sessions give null. */
+export async function validateSessionToken(db: Database, token: string): Promise<ValidatedSession | null> {
+	const id = hashToken(token);
+	const row = await db.prisma.session.findUnique({
+		where: { id },
+		select: { id: true, expiresAt: true, lastSeenAt: true, user: { select: authUserSelect } }
+	});
+	if (!row) return null;
+	const now = Date.now();
+	if (row.expiresAt.getTime() <= now) {
+		await db.prisma.session.deleteMany({ where: { id } });
+		return null;
+	}
+	if (row.user.isDisabled) return null;
+
+	let renewedExpiresAt: Date | null = null;
+	if (row.expiresAt.getTime() - now < RENEW_BELOW_MS) {
+		renewedExpiresAt = new Date(now + SESSION_TTL_MS);
+		await db.prisma.session.updateMany({ where: { id }, data: { expiresAt: renewedExpiresAt, lastSeenAt: new Date(now) } });
+	} else if (now - row.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
+		await db.prisma.session.updateMany({ where: { id }, data: { lastSeenAt: new Date(now) } });
+	}
+	return {
+		user: toAuthUser(row.user),
+		session: { id, expiresAt: renewedExpiresAt ?? row.expiresAt, via: 'cookie' },
+		renewedExpiresAt
+	};
+}
+
+export async function invalidateSession(db: Database, sessionId: string): Promise<void> {
+	await db.prisma.session.deleteMany({ where: { id: sessionId } });
+}
+
+/** Signs a user out everywhere, optionally keeping the session they are using. */
+export async function invalidateUserSessions(db: Database, userId: string, keepSessionId?: string): Promise<number> {
+	const { count } = await db.prisma.session.deleteMany({ where: { userId, ...(keepSessionId ? { id: { not: keepSessionId } } : {}) } });
+	return count;
+}
