@@ -38,7 +38,7 @@ export default defineConfig({
 			// The production build, exactly as `npm start` runs it, on a throwaway in-memory database.
 			command: 'npm run build && node build/index.js',
 			url: `${BUILT_SERVER_URL}/healthz`,
-			env: { PORT: String(BUILT_PORT), HOST: '127.0.0.1', DATABASE_URL: 'pglite:memory', LOG_LEVEL: 'warn', ORIGIN: BUILT_SERVER_URL },
+			env: { PORT: String(BUILT_PORT), HOST: '127.0.0.1', DATABASE_URL: 'pglite:memory', LOG_LEVEL: 'warn', ORIGIN: BUILT_SERVER_URL, AUTH_SIGNUPS_PER_IP_PER_HOUR: '1000' },
 			reuseExistingServer: false,
 			timeout: 120_000
 		},

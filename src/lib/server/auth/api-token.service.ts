@@ -1,6 +1,7 @@
 import type { Database, UserTransaction } from '../db';
 import { AppError } from '../errors';
-import { authUserSelect, toAuthUser, type AuthSession, type AuthUser } from './auth-user';
+import type { AuthSession, AuthUser } from './auth-user';
+import { findApiTokenIdentity } from './identity.repo';
 import { API_TOKEN_PREFIX, generateApiToken, hashToken } from './tokens';
 
 /** `last_used_at` is informational; one write per token per minute is plenty. */
@@ -50,14 +51,11 @@ export async function revokeApiToken(tx: UserTransaction, tokenId: string): Prom
 /** Resolves `Authorization: Bearer aa_…` to its owner, or null when unknown, revoked, expired or disabled. */
 export async function validateApiToken(db: Database, token: string): Promise<{ user: AuthUser; session: AuthSession } | null> {
 	if (!token.startsWith(API_TOKEN_PREFIX)) return null;
-	const row = await db.prisma.apiToken.findUnique({
-		where: { tokenHash: hashToken(token) },
-		select: { id: true, expiresAt: true, revokedAt: true, lastUsedAt: true, user: { select: authUserSelect } }
-	});
+	const found = await findApiTokenIdentity(db, hashToken(token));
 	const now = Date.now();
-	if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now) || row.user.isDisabled) return null;
-	if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-		await db.prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
+	if (!found || found.revokedAt || (found.expiresAt && found.expiresAt.getTime() <= now) || found.isDisabled) return null;
+	if (!found.touchedAt || now - found.touchedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+		await db.prisma.apiToken.updateMany({ where: { id: found.credentialId }, data: { lastUsedAt: new Date(now) } });
 	}
-	return { user: toAuthUser(row.user), session: { id: row.id, expiresAt: row.expiresAt, via: 'api_token' } };
+	return { user: found.user, session: { id: found.credentialId, expiresAt: found.expiresAt, via: 'api_token' } };
 }

@@ -1,5 +1,6 @@
 import type { Database } from '../db';
-import { authUserSelect, toAuthUser, type AuthSession, type AuthUser } from './auth-user';
+import type { AuthSession, AuthUser } from './auth-user';
+import { findSessionIdentity } from './identity.repo';
 import { generateToken, hashToken } from './tokens';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -38,28 +39,25 @@ export interface ValidatedSession {
 /** Resolves a session cookie's token in one query; expired, revoked or disabled sessions give null. */
 export async function validateSessionToken(db: Database, token: string): Promise<ValidatedSession | null> {
 	const id = hashToken(token);
-	const row = await db.prisma.session.findUnique({
-		where: { id },
-		select: { id: true, expiresAt: true, lastSeenAt: true, user: { select: authUserSelect } }
-	});
-	if (!row) return null;
+	const found = await findSessionIdentity(db, id);
+	if (!found?.expiresAt) return null;
 	const now = Date.now();
-	if (row.expiresAt.getTime() <= now) {
+	if (found.expiresAt.getTime() <= now) {
 		await db.prisma.session.deleteMany({ where: { id } });
 		return null;
 	}
-	if (row.user.isDisabled) return null;
+	if (found.isDisabled) return null;
 
 	let renewedExpiresAt: Date | null = null;
-	if (row.expiresAt.getTime() - now < RENEW_BELOW_MS) {
+	if (found.expiresAt.getTime() - now < RENEW_BELOW_MS) {
 		renewedExpiresAt = new Date(now + SESSION_TTL_MS);
 		await db.prisma.session.updateMany({ where: { id }, data: { expiresAt: renewedExpiresAt, lastSeenAt: new Date(now) } });
-	} else if (now - row.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
+	} else if (!found.touchedAt || now - found.touchedAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
 		await db.prisma.session.updateMany({ where: { id }, data: { lastSeenAt: new Date(now) } });
 	}
 	return {
-		user: toAuthUser(row.user),
-		session: { id, expiresAt: renewedExpiresAt ?? row.expiresAt, via: 'cookie' },
+		user: found.user,
+		session: { id, expiresAt: renewedExpiresAt ?? found.expiresAt, via: 'cookie' },
 		renewedExpiresAt
 	};
 }

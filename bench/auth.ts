@@ -1,0 +1,99 @@
+/**
+ * `npm run bench:auth` — prints, measured in one run on this machine:
+ *  1. the cost of a sign-in's password check: argon2id parameters and milliseconds per hash/verify;
+ *  2. the per-request cost of resolving a session cookie, as a ratio against the same request
+ *     made anonymously, through the built server over real HTTP (tRPC `auth.me`).
+ * Figures, not assertions: read medians and ratios.
+ */
+import { execSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { ARGON2_OPTIONS, hashPassword, verifyPassword } from '../src/lib/server/auth/password';
+
+const HASH_RUNS = 30;
+const REQUESTS = 400;
+
+const median = (values: number[]) => {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.floor(sorted.length / 2)] ?? 0;
+};
+const p95 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)] ?? 0;
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+
+async function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = createServer();
+		server.listen(0, '127.0.0.1', () => {
+			const address = server.address();
+			server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+		});
+	});
+}
+
+async function benchArgon2(): Promise<void> {
+	const hashes: number[] = [];
+	const verifies: number[] = [];
+	let stored = await hashPassword('warm-up password');
+	for (let i = 0; i < HASH_RUNS; i++) {
+		let started = performance.now();
+		stored = await hashPassword(`password number ${i}`);
+		hashes.push(performance.now() - started);
+		started = performance.now();
+		await verifyPassword(stored, `password number ${i}`);
+		verifies.push(performance.now() - started);
+	}
+	console.log('\n1. Password hashing (argon2id via @node-rs/argon2)');
+	console.log(`   parameters: memory ${ARGON2_OPTIONS.memoryCost} KiB, iterations ${ARGON2_OPTIONS.timeCost}, parallelism ${ARGON2_OPTIONS.parallelism}`);
+	console.log(`   hash:   median ${ms(median(hashes))}, p95 ${ms(p95(hashes))}  (${HASH_RUNS} runs)`);
+	console.log(`   verify: median ${ms(median(verifies))}, p95 ${ms(p95(verifies))}  — the CPU cost of one sign-in attempt`);
+}
+
+async function benchSessionValidation(): Promise<void> {
+	if (!existsSync('build/index.js')) execSync('npm run build', { stdio: 'ignore' });
+	const port = await freePort();
+	const base = `http://127.0.0.1:${port}`;
+	const child = spawn(process.execPath, ['build/index.js'], {
+		env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: 'pglite:memory', LOG_LEVEL: 'warn', ORIGIN: base },
+		stdio: ['ignore', 'ignore', 'inherit']
+	});
+	try {
+		for (let i = 0; ; i++) {
+			if (await fetch(`${base}/healthz`).then((response) => response.ok, () => false)) break;
+			if (i > 600) throw new Error('server did not start');
+			await new Promise((resolve) => setTimeout(resolve, 50));
+		}
+		const signUp = await fetch(`${base}/api/trpc/auth.signUp`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ json: { email: 'bench@example.test', password: 'benchmark password' } })
+		});
+		const cookie = signUp.headers.get('set-cookie')?.split(';')[0];
+		if (!cookie) throw new Error(`sign-up failed: ${signUp.status} ${await signUp.text()}`);
+
+		const url = `${base}/api/trpc/auth.me`;
+		const anonymous: number[] = [];
+		const withSession: number[] = [];
+		const time = async (headers: Record<string, string>) => {
+			const started = performance.now();
+			const response = await fetch(url, { headers });
+			await response.text();
+			return performance.now() - started;
+		};
+		for (let i = 0; i < 50; i++) await Promise.all([time({}), time({ cookie })]);
+		for (let i = 0; i < REQUESTS; i++) {
+			anonymous.push(await time({}));
+			withSession.push(await time({ cookie }));
+		}
+		console.log(`\n2. Per-request session validation (built server, PGlite, ${REQUESTS} sequential requests each, interleaved)`);
+		console.log(`   anonymous auth.me:        median ${ms(median(anonymous))}, p95 ${ms(p95(anonymous))}`);
+		console.log(`   with session cookie:      median ${ms(median(withSession))}, p95 ${ms(p95(withSession))}`);
+		console.log(`   ratio (median):           ${(median(withSession) / median(anonymous)).toFixed(2)}×  (+${ms(median(withSession) - median(anonymous))} per request: one indexed lookup)`);
+	} finally {
+		child.kill('SIGTERM');
+	}
+}
+
+console.log(`AirAssist auth benchmark — node ${process.version}, ${os.cpus().length} cores`);
+await benchArgon2();
+await benchSessionValidation();
