@@ -9,7 +9,11 @@ import { execSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
+import { signIn, signUp } from '../src/lib/server/auth/auth.service';
 import { ARGON2_OPTIONS, hashPassword, verifyPassword } from '../src/lib/server/auth/password';
+import { DEFAULT_THROTTLE_POLICY } from '../src/lib/server/auth/throttle.service';
+import { openDatabase } from '../src/lib/server/db/client';
+import { migrate } from '../src/lib/server/db/migrations';
 
 const HASH_RUNS = 30;
 const REQUESTS = 400;
@@ -47,6 +51,31 @@ async function benchArgon2(): Promise<void> {
 	console.log(`   parameters: memory ${ARGON2_OPTIONS.memoryCost} KiB, iterations ${ARGON2_OPTIONS.timeCost}, parallelism ${ARGON2_OPTIONS.parallelism}`);
 	console.log(`   hash:   median ${ms(median(hashes))}, p95 ${ms(p95(hashes))}  (${HASH_RUNS} runs)`);
 	console.log(`   verify: median ${ms(median(verifies))}, p95 ${ms(p95(verifies))}  — the CPU cost of one sign-in attempt`);
+}
+
+/** An unknown email must cost what a wrong password costs, or response times reveal who has an account. */
+async function benchSignInTiming(): Promise<void> {
+	const db = await openDatabase({ engine: 'pglite', dataDir: null });
+	const policy = { ...DEFAULT_THROTTLE_POLICY, accountFreeFailures: 1000, accountLockFailures: 1000, signUpsPerIpPerHour: 1000 };
+	try {
+		await migrate(db);
+		await signUp(db, { email: 'timing@example.test', password: 'the real password' }, { ip: null, userAgent: null }, policy);
+		const wrongPassword: number[] = [];
+		const unknownEmail: number[] = [];
+		const attempt = async (email: string) => {
+			const started = performance.now();
+			await signIn(db, { email, password: 'not the password' }, { ip: null, userAgent: null }, policy).catch(() => undefined);
+			return performance.now() - started;
+		};
+		for (let i = 0; i < 5; i++) await Promise.all([attempt('timing@example.test'), attempt('nobody@example.test')]);
+		for (let i = 0; i < HASH_RUNS; i++) {
+			wrongPassword.push(await attempt('timing@example.test'));
+			unknownEmail.push(await attempt(`nobody-${i}@example.test`));
+		}
+		console.log(`   failed sign-in, wrong password: median ${ms(median(wrongPassword))}; unknown email: median ${ms(median(unknownEmail))} (ratio ${(median(unknownEmail) / median(wrongPassword)).toFixed(2)}×)`);
+	} finally {
+		await db.close();
+	}
 }
 
 async function benchSessionValidation(): Promise<void> {
@@ -96,4 +125,5 @@ async function benchSessionValidation(): Promise<void> {
 
 console.log(`AirAssist auth benchmark — node ${process.version}, ${os.cpus().length} cores`);
 await benchArgon2();
+await benchSignInTiming();
 await benchSessionValidation();
