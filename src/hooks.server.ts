@@ -2,6 +2,7 @@ import { error, type Handle, type HandleServerError, type RequestEvent, type Ser
 import { sequence } from '@sveltejs/kit/hooks';
 import { building, dev } from '$app/environment';
 import { authenticateRequest, hasCredentials } from '$lib/server/auth/request-auth';
+import { watchForInterruptedAnswers } from '$lib/server/chat/interrupted';
 import { closeDatabase, getDatabase } from '$lib/server/db';
 import { env } from '$lib/server/env';
 import { AppError, errorMessage } from '$lib/server/errors';
@@ -15,6 +16,7 @@ export const init: ServerInit = async () => {
 		env(); // validates every setting, not only the ones the database needs
 		const db = await getDatabase();
 		logger.info({ engine: db.engine }, 'database ready');
+		watchForInterruptedAnswers(db);
 	} catch (error) {
 		// Expected failures (bad settings, unreachable or unsuitable server) need no stack trace.
 		logger.fatal(error instanceof AppError ? { code: error.code } : { err: error }, 'start-up failed');

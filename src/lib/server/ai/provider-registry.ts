@@ -125,3 +125,12 @@ function sameOrigin(a: string, b: string): boolean {
 function toNumber(value: NumericSetting): number {
 	return typeof value === 'number' ? value : value.toNumber();
 }
+
+/** True when this model would be answered by the offline assistant (offline by choice, or nothing configured). */
+export function answersOffline(model: ModelSettings, env: ProviderEnv): boolean {
+	try {
+		return connectionFor(model, env) === 'offline';
+	} catch {
+		return false; // misconfigured: it fails loudly when used rather than silently going offline
+	}
+}

@@ -1,6 +1,7 @@
 import { createCallerFactory, router } from './init';
 import { accountRouter } from './routers/account';
 import { authRouter } from './routers/auth';
+import { chatRouter } from './routers/chat';
 import { healthRouter } from './routers/health';
 import { settingsRouter } from './routers/settings';
 
@@ -9,7 +10,8 @@ export const appRouter = router({
 	health: healthRouter,
 	auth: authRouter,
 	account: accountRouter,
-	settings: settingsRouter
+	settings: settingsRouter,
+	chat: chatRouter
 });
 
 export type AppRouter = typeof appRouter;
