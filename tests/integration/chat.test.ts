@@ -3,6 +3,7 @@ import type { ChatStreamEvent, ThreadMessage } from '../../src/lib/chat/types';
 import type { ProviderOptions } from '../../src/lib/server/ai/provider-registry';
 import { editAndResend, listThread, regenerateAnswer, sendMessage, stopAnswer, streamAnswer, switchBranch, type ChatRuntimeOptions } from '../../src/lib/server/chat/chat.service';
 import { whenGenerationsSettled } from '../../src/lib/server/chat/generation';
+import { forgetAllowedModels } from '../../src/lib/server/chat/models.service';
 import { closeInterruptedAnswers, INTERRUPTED_MESSAGE } from '../../src/lib/server/chat/interrupted';
 import { getSharedChat } from '../../src/lib/server/chat/share.service';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/fake-openai-server';
@@ -127,11 +128,12 @@ describe('stopping', () => {
 	it('stop keeps the partial answer, marked stopped, and aborts the upstream request', async () => {
 		llm.script({ tokens: Array.from({ length: 200 }, (_, i) => `w${i} `), tokenDelayMs: 15 });
 		const sent = await send('tell me a long story');
-		const { final, deltas } = await collect(sent.assistantMessage.id, alice.user.id, async (event, seen) => {
+		const { final, deltas, events } = await collect(sent.assistantMessage.id, alice.user.id, async (event, seen) => {
 			if (event.type === 'delta' && seen.length === 5) await stopAnswer(test.db, alice.user.id, sent.assistantMessage.id);
 		});
 		expect(final.status).toBe('stopped');
-		expect(final.content).toBe(deltas.join(''));
+		const snapshot = events[0]?.type === 'snapshot' ? events[0].content : '';
+		expect(final.content).toBe(snapshot + deltas.join(''));
 		expect(final.content.length).toBeGreaterThan(0);
 		expect(deltas.length).toBeLessThan(200);
 		await expect.poll(() => llm.requests.find((request) => request.path === '/v1/chat/completions')?.outcome).toBe('client-disconnected');
@@ -185,6 +187,7 @@ describe('history and context window', () => {
 			await collect(next.assistantMessage.id);
 		}
 		await test.db.prisma.modelConfiguration.update({ where: { modelName: 'gpt-4o-mini' }, data: { contextWindow: 700, maxTokens: 100 } });
+		forgetAllowedModels(); // as the admin screens will after editing a model
 		try {
 			llm.reset();
 			const last = await send('the newest question', chat.sessionId);
@@ -196,6 +199,7 @@ describe('history and context window', () => {
 			expect(body.messages.some((message) => message.content.startsWith('first question'))).toBe(false);
 		} finally {
 			await test.db.prisma.modelConfiguration.update({ where: { modelName: 'gpt-4o-mini' }, data: { contextWindow: 128_000, maxTokens: 16_384 } });
+			forgetAllowedModels();
 		}
 	});
 });

@@ -7,12 +7,12 @@ import { env } from '../env';
 import { AppError } from '../errors';
 import { assertWithinQuota } from '../usage/quota';
 import { startGeneration } from './generation';
-import { messageSelect } from './message-view';
+import { messageSelect, toThreadMessage } from './message-view';
 import { resolveChatModel } from './models.service';
 import { fallbackTitle } from './prompt';
 import { sessionDetailSelect, toSessionDetail } from './session-view';
 import { liveGenerations } from './stream-hub';
-import { findNewestLeaf, loadMessage, loadThread, newestLeafBelow } from './thread.repo';
+import { findNewestLeaf, loadMessage, loadPromptHistory, loadThread, newestLeafBelow } from './thread.repo';
 
 /** Options the tests set (shorter timeouts, no offline pacing); the app uses the defaults. */
 export interface ChatRuntimeOptions {
@@ -81,9 +81,12 @@ export async function sendMessage(
 			}
 			if (parent.role === 'user') parentId = parent.parentId; // a question without an answer gets a sibling, not a child
 		}
-		const isFirstExchange = session.messageCount === 0;
-		return { ...(await insertExchange(tx, userId, session.id, parentId, input.content, model)), preferences, model, isFirstExchange };
+		const exchange = await insertExchange(tx, userId, session.id, parentId, input.content, model, explicitParent !== undefined);
+		// Read in this transaction so the answer's upstream call starts the moment it commits.
+		const history = await loadPromptHistory(tx, exchange.userMessage.id);
+		return { ...exchange, model, preferences, history, generateTitle: session.messageCount === 0 };
 	});
+	// After the commit: the answer's saves (other connections on a server) must see these rows.
 	startGeneration({
 		db,
 		userId,
@@ -92,7 +95,8 @@ export async function sendMessage(
 		assistantMessageId: prepared.assistantMessage.id,
 		model: prepared.model,
 		preferences: prepared.preferences,
-		generateTitle: prepared.isFirstExchange,
+		history: prepared.history,
+		generateTitle: prepared.generateTitle,
 		providerOptions: options.providerOptions
 	});
 	return {
@@ -103,21 +107,27 @@ export async function sendMessage(
 	};
 }
 
-async function insertExchange(tx: UserTransaction, userId: string, sessionId: string, parentId: string | null, content: string, model: ModelConfiguration) {
-	const user = await tx.message.create({ data: { sessionId, userId, role: 'user', content, parentId, status: 'complete' }, select: { id: true } });
+async function insertExchange(tx: UserTransaction, userId: string, sessionId: string, parentId: string | null, content: string, model: ModelConfiguration, isNewVersion: boolean) {
+	const user = await tx.message.create({ data: { sessionId, userId, role: 'user', content, parentId, status: 'complete' }, select: messageSelect });
 	const assistant = await insertPendingAnswer(tx, userId, sessionId, user.id, model);
-	const [userMessage, assistantMessage] = await Promise.all([loadMessage(tx, user.id), loadMessage(tx, assistant)]);
-	if (!userMessage || !assistantMessage) throw new Error('a message just written could not be read back');
-	return { sessionId, userMessage, assistantMessage };
+	// Appending to a branch's end creates no siblings; only an edit needs its versions looked up.
+	const versions = isNewVersion
+		? (await tx.message.findMany({ where: { sessionId, parentId }, select: { id: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map((row) => row.id)
+		: [user.id];
+	return {
+		sessionId,
+		userMessage: toThreadMessage(user, { ids: versions, index: Math.max(0, versions.indexOf(user.id)) }),
+		assistantMessage: toThreadMessage(assistant)
+	};
 }
 
-async function insertPendingAnswer(tx: UserTransaction, userId: string, sessionId: string, parentId: string, model: ModelConfiguration): Promise<string> {
+async function insertPendingAnswer(tx: UserTransaction, userId: string, sessionId: string, parentId: string, model: ModelConfiguration) {
 	const assistant = await tx.message.create({
 		data: { sessionId, userId, role: 'assistant', content: '', parentId, status: 'pending', model: model.modelName },
-		select: { id: true }
+		select: messageSelect
 	});
-	await tx.chatSession.update({ where: { id: sessionId }, data: { currentLeafId: assistant.id, model: model.modelName } });
-	return assistant.id;
+	await tx.chatSession.update({ where: { id: sessionId }, data: { currentLeafId: assistant.id, model: model.modelName }, select: { id: true } });
+	return assistant;
 }
 
 /** A new version of an answer, as a sibling of `messageId` (same question). */
@@ -130,8 +140,8 @@ export async function regenerateAnswer(db: Database, userId: string, messageId: 
 		const preferences = await preferencesOf(tx, userId);
 		const model = await resolveChatModel(tx, userId, { requested: requestedModel, session: previous.model ?? session.model, settings: preferences.defaultModel });
 		await assertWithinQuota(tx, userId, model);
-		const assistantId = await insertPendingAnswer(tx, userId, session.id, previous.parentId, model);
-		return { sessionId: session.id, userMessageId: previous.parentId, assistantId, model, preferences };
+		const assistant = await insertPendingAnswer(tx, userId, session.id, previous.parentId, model);
+		return { sessionId: session.id, userMessageId: previous.parentId, assistantId: assistant.id, model, preferences };
 	});
 	startGeneration({
 		db,

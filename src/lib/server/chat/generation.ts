@@ -11,7 +11,7 @@ import { searchKnowledgeText } from '../knowledge/knowledge-text.repo';
 import { logger } from '../logging/logger';
 import { buildPrompt, cleanTitle } from './prompt';
 import { LiveGeneration, liveGenerations } from './stream-hub';
-import { loadMessage, loadThread } from './thread.repo';
+import { loadMessage, loadPromptHistory, loadThread, type PromptTurn } from './thread.repo';
 
 /** Partial text is saved at most this often while streaming: what a reload or another process sees. */
 const FLUSH_INTERVAL_MS = 250;
@@ -28,6 +28,8 @@ export interface GenerationJob {
 	assistantMessageId: string;
 	model: ModelConfiguration;
 	preferences: { systemPrompt: string | null; temperature: number; maxTokens: number };
+	/** The conversation up to the question, if the caller already read it (else it is loaded here). */
+	history?: PromptTurn[];
 	/** Ask the model for a title once this first answer is complete. */
 	generateTitle: boolean;
 	/** Tests shorten timeouts and the offline assistant's pacing here. */
@@ -108,11 +110,8 @@ async function generate(job: GenerationJob, live: LiveGeneration): Promise<void>
 	heartbeat.unref?.();
 
 	try {
-		const [thread, providerInstance] = await Promise.all([
-			asUser(job.db, job.userId, (tx) => loadThread(tx, job.sessionId, job.userMessageId)),
-			Promise.resolve().then(() => providerOf(job))
-		]);
-		provider = providerInstance;
+		provider = providerOf(job);
+		const thread = job.history ?? (await asUser(job.db, job.userId, (tx) => loadPromptHistory(tx, job.userMessageId)));
 		const reserveForOutput = Math.min(job.preferences.maxTokens, job.model.maxTokens ?? job.preferences.maxTokens);
 		const prompt = buildPrompt(thread, { systemPrompt: job.preferences.systemPrompt, contextWindow: job.model.contextWindow, reserveForOutput });
 		promptTokens = prompt.promptTokens;

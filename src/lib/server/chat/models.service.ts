@@ -8,12 +8,30 @@ import { AppError } from '../errors';
 
 const PROVIDERS = ['openai', 'openai-compatible', 'offline'] as const;
 
+/**
+ * Every message needs its model resolved, and the answer changes only when an admin edits models
+ * or tiers; a few seconds of reuse per user takes two queries off each send.
+ */
+const CACHE_MS = 5_000;
+const cache = new Map<string, { until: number; models: ModelConfiguration[] }>();
+
 /** Chat models the user's tier allows (SQL: get_available_models), with their full configuration. */
 export async function allowedChatModels(tx: UserTransaction, userId: string): Promise<ModelConfiguration[]> {
+	const cached = cache.get(userId);
+	if (cached && cached.until > Date.now()) return cached.models;
 	const allowed = await listChatModels(tx, userId);
 	const configs = await tx.modelConfiguration.findMany({ where: { modelName: { in: allowed.map((model) => model.modelName) } } });
 	const order = new Map(allowed.map((model, index) => [model.modelName, index]));
-	return configs.sort((a, b) => (order.get(a.modelName) ?? 0) - (order.get(b.modelName) ?? 0));
+	const models = configs.sort((a, b) => (order.get(a.modelName) ?? 0) - (order.get(b.modelName) ?? 0));
+	if (cache.size > 10_000) cache.clear();
+	cache.set(userId, { until: Date.now() + CACHE_MS, models });
+	return models;
+}
+
+/** Forget cached model lists (after an admin changes models or tiers, and in tests). */
+export function forgetAllowedModels(userId?: string): void {
+	if (userId) cache.delete(userId);
+	else cache.clear();
 }
 
 function defaultOf(models: ModelConfiguration[]): ModelConfiguration | undefined {

@@ -1,6 +1,6 @@
-import type { ThreadMessage } from '$lib/chat/types';
 import type { ChatMessage } from '../ai/provider';
 import { trimHistoryToContextWindow } from '../ai/token-count';
+import type { PromptTurn } from './thread.repo';
 
 export const DEFAULT_SYSTEM_PROMPT =
 	'You are AirAssist, a helpful, accurate assistant. Answer clearly; use Markdown (lists, tables, fenced code blocks with a language) when it helps. ' +
@@ -12,7 +12,7 @@ export const DEFAULT_SYSTEM_PROMPT =
  * room for the answer. Failed answers are left out; stopped ones are kept, they were shown.
  */
 export function buildPrompt(
-	thread: ThreadMessage[],
+	thread: readonly PromptTurn[],
 	options: { systemPrompt: string | null; contextWindow: number; reserveForOutput: number }
 ): { messages: ChatMessage[]; promptTokens: number; droppedCount: number } {
 	const history: ChatMessage[] = thread

@@ -81,3 +81,21 @@ export async function loadMessage(tx: UserTransaction, messageId: string): Promi
 	const ids = siblings.map((sibling) => sibling.id);
 	return toThreadMessage(row, { ids, index: Math.max(0, ids.indexOf(row.id)) });
 }
+
+export interface PromptTurn {
+	role: 'system' | 'user' | 'assistant';
+	content: string;
+	status: string;
+}
+
+/** Role, text and status from the root down to `leafId` in one query: all a prompt needs (no versions). */
+export async function loadPromptHistory(tx: UserTransaction, leafId: string): Promise<PromptTurn[]> {
+	const rows = await tx.$queryRaw<{ role: string; content: string; status: string }[]>`
+		with recursive path as (
+			select id, parent_id, role, content, status, 0 as depth from public.messages where id = ${leafId}::uuid
+			union all
+			select m.id, m.parent_id, m.role, m.content, m.status, p.depth + 1 from public.messages m join path p on m.id = p.parent_id
+		)
+		select role, content, status from path order by depth desc`;
+	return rows.map((row) => ({ role: row.role === 'assistant' ? 'assistant' : row.role === 'system' ? 'system' : 'user', content: row.content, status: row.status }));
+}
