@@ -203,13 +203,14 @@ const POLL_INTERVAL_MS = 300;
  * from the database.
  */
 export async function* streamAnswer(db: Database, userId: string, messageId: string, signal?: AbortSignal): AsyncGenerator<ChatStreamEvent> {
-	const message = await asUser(db, userId, (tx) => loadMessage(tx, messageId));
-	if (!message || message.role !== 'assistant') throw new AppError('NOT_FOUND', 'That answer does not exist or is not yours.');
+	// Being written here for this very user: memory has everything, no query needed.
 	const live = liveGenerations.get(messageId);
-	if (live) {
+	if (live?.userId === userId) {
 		for await (const event of live.events(signal)) yield event;
 		return;
 	}
+	const message = await asUser(db, userId, (tx) => loadMessage(tx, messageId));
+	if (!message || message.role !== 'assistant') throw new AppError('NOT_FOUND', 'That answer does not exist or is not yours.');
 	yield { type: 'snapshot', content: message.content, status: message.status };
 	let sent = message.content;
 	let current: ThreadMessage | null = message;

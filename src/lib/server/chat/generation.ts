@@ -13,8 +13,12 @@ import { buildPrompt, cleanTitle } from './prompt';
 import { LiveGeneration, liveGenerations } from './stream-hub';
 import { loadMessage, loadPromptHistory, loadThread, type PromptTurn } from './thread.repo';
 
-/** Partial text is saved at most this often while streaming: what a reload or another process sees. */
-const FLUSH_INTERVAL_MS = 250;
+/**
+ * Partial text is saved at most this often while streaming. Subscribers in this process read it
+ * from memory; only another app process (or a restart) reads the saved text, so once a second is
+ * plenty — and keeps a hundred simultaneous answers from queueing writes on the embedded engine.
+ */
+const FLUSH_INTERVAL_MS = 1_000;
 /** Even with no tokens arriving, an in-flight answer proves it is alive this often (see 006). */
 const HEARTBEAT_INTERVAL_MS = 10_000;
 const ABANDON_AFTER_MS = 30_000;
@@ -49,7 +53,7 @@ interface Outcome {
  * engine serialises them, so a long one would stall every other request).
  */
 export function startGeneration(job: GenerationJob): LiveGeneration {
-	const live = new LiveGeneration(job.assistantMessageId, ABANDON_AFTER_MS);
+	const live = new LiveGeneration(job.assistantMessageId, job.userId, ABANDON_AFTER_MS);
 	liveGenerations.register(live);
 	const work = generate(job, live)
 		.catch((error: unknown) => {

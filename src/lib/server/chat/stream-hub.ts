@@ -23,6 +23,8 @@ export class LiveGeneration {
 
 	constructor(
 		readonly messageId: string,
+		/** Whose answer it is: only they may subscribe or stop it. */
+		readonly userId: string,
 		private readonly abandonAfterMs: number
 	) {
 		this.settled = new Promise((resolve) => (this.settle = resolve));
