@@ -178,6 +178,24 @@ describe('upstream failures never lose the question and never surface as a 500',
 });
 
 describe('history and context window', () => {
+	it('sends the user’s custom instructions as the system prompt, and a chat’s own instructions over them', async () => {
+		await test.db.prisma.userSettings.update({ where: { userId: alice.user.id }, data: { systemPrompt: 'Answer like a pirate.' } });
+		try {
+			const sent = await send('ahoy');
+			await collect(sent.assistantMessage.id);
+			const first = llm.requests.find((request) => request.path === '/v1/chat/completions')?.body as { messages: { role: string; content: string }[] };
+			expect(first.messages[0]).toEqual({ role: 'system', content: 'Answer like a pirate.' });
+			await whenGenerationsSettled();
+			llm.reset();
+			await test.db.prisma.chatSession.update({ where: { id: sent.sessionId }, data: { systemPrompt: 'Answer in French.' } });
+			await collect((await send('bonjour', sent.sessionId)).assistantMessage.id);
+			const second = llm.requests.find((request) => request.path === '/v1/chat/completions')?.body as { messages: { role: string; content: string }[] };
+			expect(second.messages[0]).toEqual({ role: 'system', content: 'Answer in French.' });
+		} finally {
+			await test.db.prisma.userSettings.update({ where: { userId: alice.user.id }, data: { systemPrompt: null } });
+		}
+	});
+
 	it('trims old history to the model’s context window by token count, keeping the system prompt and newest messages', async () => {
 		const chat = await send('first question with many words '.repeat(20));
 		await collect(chat.assistantMessage.id);

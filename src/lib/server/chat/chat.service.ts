@@ -84,7 +84,8 @@ export async function sendMessage(
 		const exchange = await insertExchange(tx, userId, session.id, parentId, input.content, model, explicitParent !== undefined);
 		// Read in this transaction so the answer's upstream call starts the moment it commits.
 		const history = await loadPromptHistory(tx, exchange.userMessage.id);
-		return { ...exchange, model, preferences, history, generateTitle: session.messageCount === 0 };
+		// A chat's own instructions override the user's default ones.
+		return { ...exchange, model, preferences: { ...preferences, systemPrompt: session.systemPrompt ?? preferences.systemPrompt }, history, generateTitle: session.messageCount === 0 };
 	});
 	// After the commit: the answer's saves (other connections on a server) must see these rows.
 	startGeneration({
@@ -141,7 +142,13 @@ export async function regenerateAnswer(db: Database, userId: string, messageId: 
 		const model = await resolveChatModel(tx, userId, { requested: requestedModel, session: previous.model ?? session.model, settings: preferences.defaultModel });
 		await assertWithinQuota(tx, userId, model);
 		const assistant = await insertPendingAnswer(tx, userId, session.id, previous.parentId, model);
-		return { sessionId: session.id, userMessageId: previous.parentId, assistantId: assistant.id, model, preferences };
+		return {
+			sessionId: session.id,
+			userMessageId: previous.parentId,
+			assistantId: assistant.id,
+			model,
+			preferences: { ...preferences, systemPrompt: session.systemPrompt ?? preferences.systemPrompt }
+		};
 	});
 	startGeneration({
 		db,
