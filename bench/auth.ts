@@ -5,15 +5,13 @@
  *     made anonymously, through the built server over real HTTP (tRPC `auth.me`).
  * Figures, not assertions: read medians and ratios.
  */
-import { execSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { signIn, signUp } from '../src/lib/server/auth/auth.service';
 import { ARGON2_OPTIONS, hashPassword, verifyPassword } from '../src/lib/server/auth/password';
 import { DEFAULT_THROTTLE_POLICY } from '../src/lib/server/auth/throttle.service';
 import { openDatabase } from '../src/lib/server/db/client';
 import { migrate } from '../src/lib/server/db/migrations';
+import { startBuiltServer } from './support/built-server';
 
 const HASH_RUNS = 30;
 const REQUESTS = 400;
@@ -24,16 +22,6 @@ const median = (values: number[]) => {
 };
 const p95 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)] ?? 0;
 const ms = (value: number) => `${value.toFixed(2)} ms`;
-
-async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-		});
-	});
-}
 
 async function benchArgon2(): Promise<void> {
 	const hashes: number[] = [];
@@ -79,19 +67,9 @@ async function benchSignInTiming(): Promise<void> {
 }
 
 async function benchSessionValidation(): Promise<void> {
-	if (!existsSync('build/index.js')) execSync('npm run build', { stdio: 'ignore' });
-	const port = await freePort();
-	const base = `http://127.0.0.1:${port}`;
-	const child = spawn(process.execPath, ['build/index.js'], {
-		env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: 'pglite:memory', LOG_LEVEL: 'warn', ORIGIN: base },
-		stdio: ['ignore', 'ignore', 'inherit']
-	});
+	const server = await startBuiltServer({ DATABASE_URL: 'pglite:memory' });
+	const base = server.base;
 	try {
-		for (let i = 0; ; i++) {
-			if (await fetch(`${base}/healthz`).then((response) => response.ok, () => false)) break;
-			if (i > 600) throw new Error('server did not start');
-			await new Promise((resolve) => setTimeout(resolve, 50));
-		}
 		const signUp = await fetch(`${base}/api/trpc/auth.signUp`, {
 			method: 'POST',
 			headers: { 'content-type': 'application/json' },
@@ -119,7 +97,7 @@ async function benchSessionValidation(): Promise<void> {
 		console.log(`   with session cookie:      median ${ms(median(withSession))}, p95 ${ms(p95(withSession))}`);
 		console.log(`   ratio (median):           ${(median(withSession) / median(anonymous)).toFixed(2)}×  (+${ms(median(withSession) - median(anonymous))} per request: one indexed lookup)`);
 	} finally {
-		child.kill('SIGTERM');
+		await server.stop();
 	}
 }
 

@@ -5,17 +5,14 @@
  *  3. the cost of the per-user RLS transaction (`asUser`) as a ratio against the same query without it.
  * Figures, not assertions: these machines are noisy, so read medians and ratios.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { execSync } from 'node:child_process';
 import { openDatabase, type Database } from '../src/lib/server/db/client';
 import { loadMigrations, migrate, runMigrationFile } from '../src/lib/server/db/migrations';
 import { asUser } from '../src/lib/server/db/user-context';
 import { nativeDatabaseUrl } from '../tests/support/native-url';
+import { startBuiltServer } from './support/built-server';
 import { databaseUrl, withServerUrlDatabase } from '../tests/support/native-admin';
 
 const COLD_START_RUNS = 3;
@@ -34,47 +31,14 @@ function percentile(values: number[], p: number): number {
 
 const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
 
-async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-		});
-	});
-}
-
-/** Starts the built server and returns ms from spawn until /healthz answers 200. */
+/** Starts the built server on an embedded data dir; ms from spawn until /healthz answers 200. */
 async function timeColdStart(dataDir: string): Promise<number> {
-	const port = await freePort();
-	const started = performance.now();
-	const child = spawn(process.execPath, ['build/index.js'], {
-		env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `pglite:${dataDir}`, LOG_LEVEL: 'warn' },
-		stdio: ['ignore', 'ignore', 'inherit']
-	});
-	try {
-		for (;;) {
-			if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
-			const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-				(response) => response.ok,
-				() => false
-			);
-			if (ok) return performance.now() - started;
-			if (performance.now() - started > 60_000) throw new Error('server did not become healthy within 60 s');
-			await new Promise((resolve) => setTimeout(resolve, 10));
-		}
-	} finally {
-		child.kill('SIGTERM');
-		await new Promise((resolve) => child.once('exit', resolve));
-	}
+	const server = await startBuiltServer({ DATABASE_URL: `pglite:${dataDir}` });
+	await server.stop();
+	return server.startupMs;
 }
 
 async function benchColdStart(): Promise<void> {
-	if (!existsSync('build/index.js')) {
-		console.log('(building the server first: npm run build)');
-		execSync('npm run build', { stdio: 'ignore' });
-	}
 	const fresh: number[] = [];
 	const existing: number[] = [];
 	for (let run = 0; run < COLD_START_RUNS; run++) {

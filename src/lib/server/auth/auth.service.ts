@@ -5,7 +5,7 @@ import { authUserSelect, toAuthUser, type AuthUser } from './auth-user';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password';
 import { createSession, invalidateUserSessions, type NewSession, type RequestMeta } from './session.service';
 import { assertSignInAllowed, clearSignInFailures, DEFAULT_THROTTLE_POLICY, recordSignInFailure, reserveSignUp, type ThrottlePolicy } from './throttle.service';
-import { findUserForSignIn, findUserIdByEmail } from './user.repo';
+import { findSignInCandidate, findUserIdByEmail } from './user.repo';
 
 export interface SignedIn {
 	user: AuthUser;
@@ -41,18 +41,17 @@ export async function signUp(db: Database, input: SignUpInput, meta: RequestMeta
 
 export async function signIn(db: Database, input: SignInInput, meta: RequestMeta, policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY): Promise<SignedIn> {
 	await assertSignInAllowed(db, input.email, meta.ip, policy);
-	const userId = await findUserIdByEmail(db, input.email);
-	const user = userId ? await findUserForSignIn(db, userId) : null;
-	const valid = user?.passwordHash ? await verifyPassword(user.passwordHash, input.password) : await burnPasswordCheck(input.password);
-	if (!user || !valid) {
+	const candidate = await findSignInCandidate(db, { email: input.email });
+	const valid = candidate?.passwordHash ? await verifyPassword(candidate.passwordHash, input.password) : await burnPasswordCheck(input.password);
+	if (!candidate || !valid) {
 		await recordSignInFailure(db, input.email, meta.ip);
 		throw new AppError('UNAUTHORIZED', INVALID_CREDENTIALS, { field: 'password' });
 	}
 	// Only someone who knows the password learns that the account is disabled.
-	if (user.isDisabled) throw new AppError('FORBIDDEN', 'This account has been disabled. Contact your administrator.');
+	if (candidate.isDisabled) throw new AppError('FORBIDDEN', 'This account has been disabled. Contact your administrator.');
 	await clearSignInFailures(db, input.email);
-	await db.prisma.user.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
-	return { user: toAuthUser(user), session: await createSession(db, user.id, meta) };
+	await db.prisma.user.update({ where: { id: candidate.user.id }, data: { lastSignInAt: new Date() } });
+	return { user: candidate.user, session: await createSession(db, candidate.user.id, meta) };
 }
 
 /** Checks the current password, stores the new one and signs out every other session. */
@@ -65,8 +64,8 @@ export async function changePassword(db: Database, userId: string, currentSessio
 
 /** Re-authentication for sensitive actions (password change, account deletion). */
 export async function assertPassword(db: Database, userId: string, password: string, field: string): Promise<void> {
-	const user = await findUserForSignIn(db, userId);
-	if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, password))) {
+	const candidate = await findSignInCandidate(db, { id: userId });
+	if (!candidate?.passwordHash || !(await verifyPassword(candidate.passwordHash, password))) {
 		throw new AppError('BAD_REQUEST', 'That password is not correct.', { field });
 	}
 }

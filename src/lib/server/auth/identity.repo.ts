@@ -29,6 +29,15 @@ export interface CredentialIdentity {
 	user: AuthUser;
 }
 
+/** Raw SQL returns the enums as text; narrow them against the generated enum values. */
+export function toRole(value: string): UserRole {
+	return Object.values(UserRole).find((role) => role === value) ?? 'user';
+}
+
+export function toTier(value: string): UserTier {
+	return Object.values(UserTier).find((tier) => tier === value) ?? 'free';
+}
+
 function toIdentity(row: IdentityRow | undefined): CredentialIdentity | null {
 	if (!row) return null;
 	return {
@@ -41,9 +50,8 @@ function toIdentity(row: IdentityRow | undefined): CredentialIdentity | null {
 			id: row.user_id,
 			email: row.email,
 			displayName: row.display_name,
-			// Raw SQL returns the enums as text; narrow them against the generated enum values.
-			role: Object.values(UserRole).find((role) => role === row.role) ?? 'user',
-			tier: Object.values(UserTier).find((tier) => tier === row.tier) ?? 'free'
+			role: toRole(row.role),
+			tier: toTier(row.tier)
 		}
 	};
 }

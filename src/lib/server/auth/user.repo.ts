@@ -1,5 +1,6 @@
 import type { Database } from '../db';
-import { authUserSelect } from './auth-user';
+import type { AuthUser } from './auth-user';
+import { toRole, toTier } from './identity.repo';
 
 /** Finds an account by email, case-insensitively (served by the unique index on lower(email)). */
 export async function findUserIdByEmail(db: Database, email: string): Promise<string | null> {
@@ -7,6 +8,30 @@ export async function findUserIdByEmail(db: Database, email: string): Promise<st
 	return rows[0]?.id ?? null;
 }
 
-export function findUserForSignIn(db: Database, id: string) {
-	return db.prisma.user.findUnique({ where: { id }, select: { ...authUserSelect, passwordHash: true } });
+export interface SignInCandidate {
+	user: AuthUser;
+	passwordHash: string | null;
+	isDisabled: boolean;
+}
+
+/**
+ * Everything a sign-in needs, by email or by id, in one query — so an unknown email and a wrong
+ * password cost the same number of round trips as well as the same password check.
+ */
+export async function findSignInCandidate(db: Database, by: { email: string } | { id: string }): Promise<SignInCandidate | null> {
+	const email = 'email' in by ? by.email.trim() : null;
+	const id = 'id' in by ? by.id : null;
+	const rows = await db.prisma.$queryRaw<
+		{ id: string; email: string; password_hash: string | null; is_disabled: boolean; display_name: string | null; role: string; tier: string }[]
+	>`
+		select u.id::text as id, u.email, u.password_hash, u.is_disabled, p.display_name, p.role::text as role, p.tier::text as tier
+		from auth.users u join public.profiles p on p.id = u.id
+		where (${email}::text is not null and lower(u.email) = lower(${email}::text)) or u.id = ${id}::uuid`;
+	const row = rows[0];
+	if (!row) return null;
+	return {
+		user: { id: row.id, email: row.email, displayName: row.display_name, role: toRole(row.role), tier: toTier(row.tier) },
+		passwordHash: row.password_hash,
+		isDisabled: row.is_disabled
+	};
 }
