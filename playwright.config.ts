@@ -1,5 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
-import { BUILT_PORT, BUILT_SERVER_URL, DEV_PORT, DEV_SERVER_URL } from './tests/e2e/servers.ts';
+import { BUILT_PORT, BUILT_SERVER_URL, DEV_PORT, DEV_SERVER_URL, FAKE_LLM_CONTROL_PORT, FAKE_LLM_PORT, FAKE_LLM_URL } from './tests/e2e/servers.ts';
 
 const CHROMIUM_ARGS = [
 	'--no-sandbox',
@@ -38,7 +38,17 @@ export default defineConfig({
 			// The production build, exactly as `npm start` runs it, on a throwaway in-memory database.
 			command: 'npm run build && node build/index.js',
 			url: `${BUILT_SERVER_URL}/healthz`,
-			env: { PORT: String(BUILT_PORT), HOST: '127.0.0.1', DATABASE_URL: 'pglite:memory', LOG_LEVEL: 'warn', ORIGIN: BUILT_SERVER_URL, AUTH_SIGNUPS_PER_IP_PER_HOUR: '1000' },
+			// Chat goes through the real openai SDK to the fake model server below.
+			env: {
+				PORT: String(BUILT_PORT),
+				HOST: '127.0.0.1',
+				DATABASE_URL: 'pglite:memory',
+				LOG_LEVEL: 'warn',
+				ORIGIN: BUILT_SERVER_URL,
+				AUTH_SIGNUPS_PER_IP_PER_HOUR: '1000',
+				OPENAI_BASE_URL: FAKE_LLM_URL,
+				OPENAI_API_KEY: 'e2e-test-key'
+			},
 			reuseExistingServer: false,
 			timeout: 120_000
 		},
@@ -49,6 +59,14 @@ export default defineConfig({
 			env: { DATABASE_URL: 'pglite:memory', LOG_LEVEL: 'warn' },
 			reuseExistingServer: false,
 			timeout: 120_000
+		},
+		{
+			// The fake OpenAI-compatible model: echoes the last user message, one word per token.
+			command: 'node node_modules/tsx/dist/cli.mjs scripts/dev-fake-llm.ts',
+			url: `${FAKE_LLM_URL}/models`,
+			env: { FAKE_LLM_PORT: String(FAKE_LLM_PORT), FAKE_LLM_CONTROL_PORT: String(FAKE_LLM_CONTROL_PORT), FAKE_LLM_TOKEN_DELAY_MS: '25' },
+			reuseExistingServer: false,
+			timeout: 60_000
 		}
 	]
 });
