@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ChatSessionDetail, ChatStreamEvent, SendResult, ThreadMessage } from '$lib/chat/types';
 import type { SendMessageInput } from '$lib/schemas/chat';
 import { answersOffline, type ProviderOptions } from '../ai/provider-registry';
@@ -12,7 +13,7 @@ import { resolveChatModel } from './models.service';
 import { fallbackTitle } from './prompt';
 import { sessionDetailSelect, toSessionDetail } from './session-view';
 import { liveGenerations } from './stream-hub';
-import { findNewestLeaf, loadMessage, loadPromptHistory, loadThread, newestLeafBelow } from './thread.repo';
+import { findNewestLeaf, loadMessage, loadPromptHistory, loadThread, newestLeafBelow, type PromptTurn } from './thread.repo';
 
 /** Options the tests set (shorter timeouts, no offline pacing); the app uses the defaults. */
 export interface ChatRuntimeOptions {
@@ -20,6 +21,17 @@ export interface ChatRuntimeOptions {
 }
 
 const FINAL_STATUSES = new Set(['complete', 'stopped', 'error']);
+
+function deferred() {
+	let resolve: () => void = () => undefined;
+	let reject: (reason: unknown) => void = () => undefined;
+	const promise = new Promise<void>((onResolve, onReject) => {
+		resolve = onResolve;
+		reject = onReject;
+	});
+	promise.catch(() => undefined); // a failed send is reported by its own throw
+	return { promise, resolve, reject };
+}
 
 async function requireSession(tx: UserTransaction, sessionId: string) {
 	const session = await tx.chatSession.findUnique({ where: { id: sessionId }, select: sessionDetailSelect });
@@ -60,46 +72,57 @@ export async function sendMessage(
 	/** Where the message goes; default: after the chat's current branch (or under input.parentId). */
 	placement?: { parentId: string | null }
 ): Promise<SendResult> {
-	const prepared = await asUser(db, userId, async (tx) => {
-		const preferences = await preferencesOf(tx, userId);
-		const session = input.sessionId
-			? await requireSession(tx, input.sessionId)
-			: await tx.chatSession.create({ data: { userId, title: fallbackTitle(input.content), metadata: { autoTitle: true } }, select: sessionDetailSelect });
-		const model = await resolveChatModel(tx, userId, { requested: input.model, session: session.model, settings: preferences.defaultModel });
-		await assertWithinQuota(tx, userId, model);
-		const explicitParent = placement ? placement.parentId : (input.parentId ?? undefined);
-		let parentId = explicitParent === undefined ? await currentLeaf(tx, session) : explicitParent;
-		if (explicitParent) {
-			const parent = await requireMessage(tx, explicitParent);
-			if (parent.sessionId !== session.id) throw new AppError('BAD_REQUEST', 'That message belongs to another chat.', { field: 'parentId' });
-		}
-		if (parentId && explicitParent === undefined) {
-			const parent = await requireMessage(tx, parentId);
-			// Answering into a half-written reply would interleave two answers.
-			if (parent.role === 'assistant' && !FINAL_STATUSES.has(parent.status)) {
-				throw new AppError('CONFLICT', 'Wait for the current answer to finish, or stop it, before sending another message.');
+	// The answer's upstream request goes out before the rows below are committed, so the model's
+	// time to first token overlaps the last writes. The generation makes no database write until
+	// `committed` resolves, and is abandoned if the transaction fails; no transaction waits on the model.
+	const committed = deferred();
+	const ids = { user: randomUUID(), assistant: randomUUID() };
+	let prepared;
+	try {
+		prepared = await asUser(db, userId, async (tx) => {
+			const preferences = await preferencesOf(tx, userId);
+			const session = input.sessionId
+				? await requireSession(tx, input.sessionId)
+				: await tx.chatSession.create({ data: { userId, title: fallbackTitle(input.content), metadata: { autoTitle: true } }, select: sessionDetailSelect });
+			const model = await resolveChatModel(tx, userId, { requested: input.model, session: session.model, settings: preferences.defaultModel });
+			await assertWithinQuota(tx, userId, model);
+			const explicitParent = placement ? placement.parentId : (input.parentId ?? undefined);
+			let parentId = explicitParent === undefined ? await currentLeaf(tx, session) : explicitParent;
+			if (explicitParent) {
+				const parent = await requireMessage(tx, explicitParent);
+				if (parent.sessionId !== session.id) throw new AppError('BAD_REQUEST', 'That message belongs to another chat.', { field: 'parentId' });
 			}
-			if (parent.role === 'user') parentId = parent.parentId; // a question without an answer gets a sibling, not a child
-		}
-		const exchange = await insertExchange(tx, userId, session.id, parentId, input.content, model, explicitParent !== undefined);
-		// Read in this transaction so the answer's upstream call starts the moment it commits.
-		const history = await loadPromptHistory(tx, exchange.userMessage.id);
-		// A chat's own instructions override the user's default ones.
-		return { ...exchange, model, preferences: { ...preferences, systemPrompt: session.systemPrompt ?? preferences.systemPrompt }, history, generateTitle: session.messageCount === 0 };
-	});
-	// After the commit: the answer's saves (other connections on a server) must see these rows.
-	startGeneration({
-		db,
-		userId,
-		sessionId: prepared.sessionId,
-		userMessageId: prepared.userMessage.id,
-		assistantMessageId: prepared.assistantMessage.id,
-		model: prepared.model,
-		preferences: prepared.preferences,
-		history: prepared.history,
-		generateTitle: prepared.generateTitle,
-		providerOptions: options.providerOptions
-	});
+			if (parentId && explicitParent === undefined) {
+				const parent = await requireMessage(tx, parentId);
+				// Answering into a half-written reply would interleave two answers.
+				if (parent.role === 'assistant' && !FINAL_STATUSES.has(parent.status)) {
+					throw new AppError('CONFLICT', 'Wait for the current answer to finish, or stop it, before sending another message.');
+				}
+				if (parent.role === 'user') parentId = parent.parentId; // a question without an answer gets a sibling, not a child
+			}
+			const history: PromptTurn[] = [...(parentId ? await loadPromptHistory(tx, parentId) : []), { role: 'user', content: input.content, status: 'complete' }];
+			startGeneration({
+				db,
+				userId,
+				sessionId: session.id,
+				userMessageId: ids.user,
+				assistantMessageId: ids.assistant,
+				model,
+				// A chat's own instructions override the user's default ones.
+				preferences: { ...preferences, systemPrompt: session.systemPrompt ?? preferences.systemPrompt },
+				history,
+				generateTitle: session.messageCount === 0,
+				committed: committed.promise,
+				providerOptions: options.providerOptions
+			});
+			const exchange = await insertExchange(tx, userId, session.id, parentId, input.content, model, explicitParent !== undefined, ids);
+			return { ...exchange, model };
+		});
+	} catch (error) {
+		committed.reject(error);
+		throw error;
+	}
+	committed.resolve();
 	return {
 		sessionId: prepared.sessionId,
 		userMessage: prepared.userMessage,
@@ -108,9 +131,18 @@ export async function sendMessage(
 	};
 }
 
-async function insertExchange(tx: UserTransaction, userId: string, sessionId: string, parentId: string | null, content: string, model: ModelConfiguration, isNewVersion: boolean) {
-	const user = await tx.message.create({ data: { sessionId, userId, role: 'user', content, parentId, status: 'complete' }, select: messageSelect });
-	const assistant = await insertPendingAnswer(tx, userId, sessionId, user.id, model);
+async function insertExchange(
+	tx: UserTransaction,
+	userId: string,
+	sessionId: string,
+	parentId: string | null,
+	content: string,
+	model: ModelConfiguration,
+	isNewVersion: boolean,
+	ids: { user: string; assistant: string }
+) {
+	const user = await tx.message.create({ data: { id: ids.user, sessionId, userId, role: 'user', content, parentId, status: 'complete' }, select: messageSelect });
+	const assistant = await insertPendingAnswer(tx, userId, sessionId, user.id, model, ids.assistant);
 	// Appending to a branch's end creates no siblings; only an edit needs its versions looked up.
 	const versions = isNewVersion
 		? (await tx.message.findMany({ where: { sessionId, parentId }, select: { id: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map((row) => row.id)
@@ -122,9 +154,9 @@ async function insertExchange(tx: UserTransaction, userId: string, sessionId: st
 	};
 }
 
-async function insertPendingAnswer(tx: UserTransaction, userId: string, sessionId: string, parentId: string, model: ModelConfiguration) {
+async function insertPendingAnswer(tx: UserTransaction, userId: string, sessionId: string, parentId: string, model: ModelConfiguration, id: string = randomUUID()) {
 	const assistant = await tx.message.create({
-		data: { sessionId, userId, role: 'assistant', content: '', parentId, status: 'pending', model: model.modelName },
+		data: { id, sessionId, userId, role: 'assistant', content: '', parentId, status: 'pending', model: model.modelName },
 		select: messageSelect
 	});
 	await tx.chatSession.update({ where: { id: sessionId }, data: { currentLeafId: assistant.id, model: model.modelName }, select: { id: true } });

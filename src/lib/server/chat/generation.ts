@@ -34,6 +34,11 @@ export interface GenerationJob {
 	preferences: { systemPrompt: string | null; temperature: number; maxTokens: number };
 	/** The conversation up to the question, if the caller already read it (else it is loaded here). */
 	history?: PromptTurn[];
+	/**
+	 * Resolves when the rows of this exchange are committed. The upstream call may start earlier;
+	 * every database write waits for it, and a rejection abandons the answer.
+	 */
+	committed?: Promise<void>;
 	/** Ask the model for a title once this first answer is complete. */
 	generateTitle: boolean;
 	/** Tests shorten timeouts and the offline assistant's pacing here. */
@@ -98,6 +103,7 @@ async function generate(job: GenerationJob, live: LiveGeneration): Promise<void>
 	const flush = () => {
 		flushTimer = null;
 		flushing = flushing.then(async () => {
+			await job.committed;
 			if (live.content.length === savedLength && live.status !== 'streaming') return;
 			savedLength = live.content.length;
 			const { count } = await asUser(job.db, job.userId, (tx) =>
@@ -112,6 +118,11 @@ async function generate(job: GenerationJob, live: LiveGeneration): Promise<void>
 	};
 	const heartbeat = setInterval(flush, HEARTBEAT_INTERVAL_MS);
 	heartbeat.unref?.();
+	// The exchange was never saved (the send failed): stop the model, save nothing.
+	const saved = job.committed ? job.committed.then(() => true, () => false) : Promise.resolve(true);
+	void saved.then((ok) => {
+		if (!ok) live.stop('superseded');
+	});
 
 	try {
 		provider = providerOf(job);
@@ -156,6 +167,10 @@ async function generate(job: GenerationJob, live: LiveGeneration): Promise<void>
 		if (flushTimer) clearTimeout(flushTimer);
 	}
 	await flushing;
+	if (!(await saved)) {
+		live.publish({ type: 'done', message: unsavedMessage(job, live, 'The message could not be saved, so it was not answered.', { firstTokenMs, totalMs: 0 }) });
+		return;
+	}
 
 	const final = await saveOutcome(job, live, provider, outcome, { firstTokenMs, totalMs: Math.round(performance.now() - started) });
 	live.publish({ type: 'done', message: final });
@@ -213,27 +228,32 @@ async function saveOutcome(
 	} catch (error) {
 		// The chat may have been deleted mid-answer; report what we have to any listener.
 		logger.warn({ err: error, messageId: job.assistantMessageId }, 'could not save the final answer');
-		return {
-			id: job.assistantMessageId,
-			sessionId: job.sessionId,
-			parentId: job.userMessageId,
-			role: 'assistant',
-			content: live.content,
-			status: 'error',
-			model: job.model.modelName,
-			promptTokens: null,
-			completionTokens: null,
-			totalTokens: null,
-			costUsd: null,
-			timeToFirstTokenMs: timing.firstTokenMs,
-			responseTimeMs: timing.totalMs,
-			finishReason: 'error',
-			error: `The answer could not be saved: ${errorMessage(error)}`,
-			createdAt: new Date(),
-			siblingIds: [job.assistantMessageId],
-			siblingIndex: 0
-		};
+		return unsavedMessage(job, live, `The answer could not be saved: ${errorMessage(error)}`, timing);
 	}
+}
+
+/** What listeners get when the answer couldn't be stored: the text so far, marked as an error. */
+function unsavedMessage(job: GenerationJob, live: LiveGeneration, reason: string, timing: { firstTokenMs: number | null; totalMs: number }): ThreadMessage {
+	return {
+		id: job.assistantMessageId,
+		sessionId: job.sessionId,
+		parentId: job.userMessageId,
+		role: 'assistant',
+		content: live.content,
+		status: 'error',
+		model: job.model.modelName,
+		promptTokens: null,
+		completionTokens: null,
+		totalTokens: null,
+		costUsd: null,
+		timeToFirstTokenMs: timing.firstTokenMs,
+		responseTimeMs: timing.totalMs,
+		finishReason: 'error',
+		error: reason,
+		createdAt: new Date(),
+		siblingIds: [job.assistantMessageId],
+		siblingIndex: 0
+	};
 }
 
 /** Asks the model for a short title after the first exchange; the title from the first message stays if this fails. */
