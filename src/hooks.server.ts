@@ -2,6 +2,7 @@ import { error, type Handle, type HandleServerError, type RequestEvent, type Ser
 import { sequence } from '@sveltejs/kit/hooks';
 import { building, dev } from '$app/environment';
 import { authenticateRequest, hasCredentials } from '$lib/server/auth/request-auth';
+import { stopAllGenerations } from '$lib/server/chat/generation';
 import { watchForInterruptedAnswers } from '$lib/server/chat/interrupted';
 import { closeDatabase, getDatabase } from '$lib/server/db';
 import { env } from '$lib/server/env';
@@ -24,7 +25,10 @@ export const init: ServerInit = async () => {
 		// In dev the server stays up so the error page and /healthz can show the problem.
 		if (!dev) process.exit(1);
 	}
-	process.once('sveltekit:shutdown', () => void closeDatabase());
+	process.once('sveltekit:shutdown', () => {
+		// Save answers in flight as stopped, then close the database (PGlite flushes to disk).
+		void stopAllGenerations(5_000).finally(() => void closeDatabase());
+	});
 };
 
 function clientIp(event: RequestEvent): string | null {

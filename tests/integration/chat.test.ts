@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatStreamEvent, ThreadMessage } from '../../src/lib/chat/types';
 import type { ProviderOptions } from '../../src/lib/server/ai/provider-registry';
 import { editAndResend, listThread, regenerateAnswer, sendMessage, stopAnswer, streamAnswer, switchBranch, type ChatRuntimeOptions } from '../../src/lib/server/chat/chat.service';
-import { whenGenerationsSettled } from '../../src/lib/server/chat/generation';
+import { stopAllGenerations, whenGenerationsSettled } from '../../src/lib/server/chat/generation';
 import { forgetAllowedModels } from '../../src/lib/server/chat/models.service';
 import { closeInterruptedAnswers, INTERRUPTED_MESSAGE } from '../../src/lib/server/chat/interrupted';
 import { getSharedChat } from '../../src/lib/server/chat/share.service';
@@ -370,5 +370,18 @@ describe('offline assistant and interrupted answers', () => {
 		expect(await closeInterruptedAnswers(test.db, 0)).toBe(1);
 		const closed = await test.db.prisma.message.findUniqueOrThrow({ where: { id: orphan.id } });
 		expect(closed).toMatchObject({ status: 'error', content: 'half an ans', metadata: { error: INTERRUPTED_MESSAGE } });
+	});
+});
+
+describe('shutdown', () => {
+	it('stops answers in flight and saves them as stopped, so a restart leaves none streaming', async () => {
+		llm.script({ tokens: Array.from({ length: 300 }, (_, i) => `s${i} `), tokenDelayMs: 20 });
+		const sent = await send('a very long answer please');
+		await expect.poll(() => llm.requests.length).toBe(1);
+		await expect.poll(async () => (await test.db.prisma.message.findUniqueOrThrow({ where: { id: sent.assistantMessage.id } })).content.length, { timeout: 5_000 }).toBeGreaterThan(0);
+		await stopAllGenerations(5_000);
+		const saved = await test.db.prisma.message.findUniqueOrThrow({ where: { id: sent.assistantMessage.id } });
+		expect(saved.status).toBe('stopped');
+		expect(saved.content.length).toBeGreaterThan(0);
 	});
 });

@@ -72,6 +72,15 @@ export function startGeneration(job: GenerationJob): LiveGeneration {
 /** Background work (answers and their titles) still running in this process. */
 const inFlight = new Set<Promise<void>>();
 
+/**
+ * On shutdown: answers still being written are stopped and saved with what they have, so a
+ * restart leaves none 'streaming'. Waits at most `timeoutMs`.
+ */
+export async function stopAllGenerations(timeoutMs: number): Promise<void> {
+	for (const id of liveGenerations.ids()) liveGenerations.get(id)?.stop('superseded');
+	await Promise.race([whenGenerationsSettled(), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref?.())]);
+}
+
 /** Resolves when every answer started so far, and its title, is finished (shutdown, tests). */
 export async function whenGenerationsSettled(): Promise<void> {
 	while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
