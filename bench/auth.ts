@@ -11,7 +11,7 @@ import { ARGON2_OPTIONS, hashPassword, verifyPassword } from '../src/lib/server/
 import { DEFAULT_THROTTLE_POLICY } from '../src/lib/server/auth/throttle.service';
 import { openDatabase } from '../src/lib/server/db/client';
 import { migrate } from '../src/lib/server/db/migrations';
-import { startBuiltServer } from './support/built-server';
+import { signUpCookie, startBuiltServer } from './support/built-server';
 
 const HASH_RUNS = 30;
 const REQUESTS = 400;
@@ -70,13 +70,7 @@ async function benchSessionValidation(): Promise<void> {
 	const server = await startBuiltServer({ DATABASE_URL: 'pglite:memory' });
 	const base = server.base;
 	try {
-		const signUp = await fetch(`${base}/api/trpc/auth.signUp`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify({ json: { email: 'bench@example.test', password: 'benchmark password' } })
-		});
-		const cookie = signUp.headers.get('set-cookie')?.split(';')[0];
-		if (!cookie) throw new Error(`sign-up failed: ${signUp.status} ${await signUp.text()}`);
+		const cookie = await signUpCookie(base);
 
 		const url = `${base}/api/trpc/auth.me`;
 		const anonymous: number[] = [];

@@ -14,7 +14,7 @@ import superjson from 'superjson';
 import { startFakeOpenAI } from '../tests/fakes/fake-openai-server';
 import { databaseUrl, withServerUrlDatabase } from '../tests/support/native-admin';
 import { nativeDatabaseUrl } from '../tests/support/native-url';
-import { startBuiltServer } from './support/built-server';
+import { signUpCookie, startBuiltServer } from './support/built-server';
 
 const TTFT_RUNS = 60;
 const CONCURRENT = 100;
@@ -153,13 +153,7 @@ async function runOn(engine: string, databaseUrlValue: string): Promise<void> {
 	const base = server.base;
 	const sdk = new OpenAI({ apiKey: 'bench', baseURL: llm.url, maxRetries: 0 });
 	try {
-		const signUp = await fetch(`${base}/api/trpc/auth.signUp`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify({ json: { email: 'bench@example.test', password: 'benchmark password' } })
-		});
-		const cookie = signUp.headers.get('set-cookie')?.split(';')[0];
-		if (!cookie) throw new Error(`sign-up failed: ${signUp.status}`);
+		const cookie = await signUpCookie(base);
 		const app: AppClient = { base, cookie };
 		// Knowledge base off, as the target says.
 		const settings = await fetch(`${base}/api/trpc/settings.get`, { headers: { cookie } }).then((response) => response.json() as Promise<{ result: { data: { json: { settings: Record<string, unknown> } } } }>);

@@ -48,3 +48,15 @@ export async function startBuiltServer(env: Record<string, string>, timeoutMs = 
 	}
 	return { base, process: child, startupMs: performance.now() - started, stop };
 }
+
+/** Creates an account through the API and returns its session cookie (`aa_session=…`). */
+export async function signUpCookie(base: string, email = 'bench@example.test'): Promise<string> {
+	const response = await fetch(`${base}/api/trpc/auth.signUp`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ json: { email, password: 'benchmark password' } })
+	});
+	const cookie = response.headers.get('set-cookie')?.split(';')[0];
+	if (!cookie) throw new Error(`sign-up failed: ${response.status} ${await response.text()}`);
+	return cookie;
+}

@@ -1,3 +1,4 @@
+import { unsavedMessage } from '$lib/chat/message';
 import type { ChatSessionDetail, ChatStreamEvent, ThreadMessage } from '$lib/chat/types';
 import { describeError, isNotFound, type ChatApi } from './chat-api';
 
@@ -325,27 +326,7 @@ export class ChatThreadState {
 	}
 
 	#draftMessage(content: string): ThreadMessage {
-		const id = `local-${++localIds}`;
-		return {
-			id,
-			sessionId: this.sessionId ?? '',
-			parentId: this.messages.at(-1)?.id ?? null,
-			role: 'user',
-			content,
-			status: 'complete',
-			model: null,
-			promptTokens: null,
-			completionTokens: null,
-			totalTokens: null,
-			costUsd: null,
-			timeToFirstTokenMs: null,
-			responseTimeMs: null,
-			finishReason: null,
-			error: null,
-			createdAt: new Date(),
-			siblingIds: [id],
-			siblingIndex: 0
-		};
+		return unsavedMessage({ id: `local-${++localIds}`, sessionId: this.sessionId ?? '', parentId: this.messages.at(-1)?.id ?? null, role: 'user', content });
 	}
 
 	/** Leaves the chat shown: streams closed (the answers go on being written on the server). */

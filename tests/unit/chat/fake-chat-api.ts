@@ -1,3 +1,4 @@
+import { unsavedMessage } from '../../../src/lib/chat/message';
 import type { ChatSessionDetail, ChatSessionSummary, ThreadMessage } from '../../../src/lib/chat/types';
 import type { ChatApi, StreamHandlers } from '../../../src/lib/state/chat-api';
 
@@ -58,25 +59,5 @@ export function detail(id: string, overrides: Partial<ChatSessionDetail> = {}): 
 }
 
 export function message(id: string, overrides: Partial<ThreadMessage> = {}): ThreadMessage {
-	return {
-		id,
-		sessionId: 's1',
-		parentId: null,
-		role: 'user',
-		content: `content of ${id}`,
-		status: 'complete',
-		model: null,
-		promptTokens: null,
-		completionTokens: null,
-		totalTokens: null,
-		costUsd: null,
-		timeToFirstTokenMs: null,
-		responseTimeMs: null,
-		finishReason: null,
-		error: null,
-		createdAt: at,
-		siblingIds: [id],
-		siblingIndex: 0,
-		...overrides
-	};
+	return unsavedMessage({ id, sessionId: 's1', role: 'user', content: `content of ${id}`, createdAt: at, ...overrides });
 }

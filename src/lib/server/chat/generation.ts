@@ -1,3 +1,4 @@
+import { unsavedMessage } from '$lib/chat/message';
 import type { MessageStatus, ThreadMessage } from '$lib/chat/types';
 import { costUsd } from '../ai/pricing';
 import { ProviderError, type ChatProvider, type FinishReason, type TokenUsage } from '../ai/provider';
@@ -177,7 +178,7 @@ async function generate(job: GenerationJob, live: LiveGeneration): Promise<void>
 	}
 	await flushing;
 	if (!(await saved)) {
-		live.publish({ type: 'done', message: unsavedMessage(job, live, 'The message could not be saved, so it was not answered.', { firstTokenMs, totalMs: 0 }) });
+		live.publish({ type: 'done', message: unsavedAnswer(job, live, 'The message could not be saved, so it was not answered.', { firstTokenMs, totalMs: 0 }) });
 		return;
 	}
 
@@ -237,13 +238,13 @@ async function saveOutcome(
 	} catch (error) {
 		// The chat may have been deleted mid-answer; report what we have to any listener.
 		logger.warn({ err: error, messageId: job.assistantMessageId }, 'could not save the final answer');
-		return unsavedMessage(job, live, `The answer could not be saved: ${errorMessage(error)}`, timing);
+		return unsavedAnswer(job, live, `The answer could not be saved: ${errorMessage(error)}`, timing);
 	}
 }
 
 /** What listeners get when the answer couldn't be stored: the text so far, marked as an error. */
-function unsavedMessage(job: GenerationJob, live: LiveGeneration, reason: string, timing: { firstTokenMs: number | null; totalMs: number }): ThreadMessage {
-	return {
+function unsavedAnswer(job: GenerationJob, live: LiveGeneration, reason: string, timing: { firstTokenMs: number | null; totalMs: number }): ThreadMessage {
+	return unsavedMessage({
 		id: job.assistantMessageId,
 		sessionId: job.sessionId,
 		parentId: job.userMessageId,
@@ -251,18 +252,11 @@ function unsavedMessage(job: GenerationJob, live: LiveGeneration, reason: string
 		content: live.content,
 		status: 'error',
 		model: job.model.modelName,
-		promptTokens: null,
-		completionTokens: null,
-		totalTokens: null,
-		costUsd: null,
 		timeToFirstTokenMs: timing.firstTokenMs,
 		responseTimeMs: timing.totalMs,
 		finishReason: 'error',
-		error: reason,
-		createdAt: new Date(),
-		siblingIds: [job.assistantMessageId],
-		siblingIndex: 0
-	};
+		error: reason
+	});
 }
 
 /** Asks the model for a short title after the first exchange; the title from the first message stays if this fails. */
