@@ -2,7 +2,7 @@ import { error, type Handle, type HandleServerError, type RequestEvent, type Ser
 import { sequence } from '@sveltejs/kit/hooks';
 import { building, dev } from '$app/environment';
 import { authenticateRequest, hasCredentials } from '$lib/server/auth/request-auth';
-import { stopAllGenerations } from '$lib/server/chat/generation';
+import { stopAllGenerations } from '$lib/server/chat/answer/generate';
 import { watchForInterruptedAnswers } from '$lib/server/chat/interrupted';
 import { closeDatabase, getDatabase } from '$lib/server/db';
 import { env } from '$lib/server/env';

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatStreamEvent, ThreadMessage } from '../../src/lib/chat/types';
 import type { ProviderOptions } from '../../src/lib/server/ai/provider-registry';
-import { editAndResend, listThread, regenerateAnswer, sendMessage, stopAnswer, streamAnswer, switchBranch, type ChatRuntimeOptions } from '../../src/lib/server/chat/chat.service';
-import { stopAllGenerations, whenGenerationsSettled } from '../../src/lib/server/chat/generation';
+import { streamAnswer } from '../../src/lib/server/chat/chat.service';
+import { createServices, providerLookup } from '../../src/lib/server/services';
+import { stopAllGenerations, whenGenerationsSettled } from '../../src/lib/server/chat/answer/generate';
 import { forgetAllowedModels } from '../../src/lib/server/chat/models.service';
 import { closeInterruptedAnswers, INTERRUPTED_MESSAGE } from '../../src/lib/server/chat/interrupted';
 import { getSharedChat } from '../../src/lib/server/chat/share.service';
@@ -16,7 +17,8 @@ const FAST: ProviderOptions = {
 	retry: { maxRetries: 2, baseDelayMs: 10, maxDelayMs: 30, maxRetryAfterMs: 2_000 },
 	offlineChunkDelayMs: 0
 };
-const OPTIONS: ChatRuntimeOptions = { providerOptions: FAST };
+/** The production services, with the provider timeouts and retries shortened. */
+const services = createServices({ providers: providerLookup(FAST) });
 
 let test: TestDatabase;
 let llm: FakeOpenAI;
@@ -28,7 +30,7 @@ async function collect(messageId: string, userId = alice.user.id, onEvent?: (eve
 	const deltas: string[] = [];
 	const events: ChatStreamEvent[] = [];
 	let final: ThreadMessage | null = null;
-	for await (const event of streamAnswer(test.db, userId, messageId)) {
+	for await (const event of streamAnswer({ db: test.db }, userId, messageId)) {
 		events.push(event);
 		if (event.type === 'delta') deltas.push(event.text);
 		if (event.type === 'done') final = event.message;
@@ -38,7 +40,7 @@ async function collect(messageId: string, userId = alice.user.id, onEvent?: (eve
 	return { deltas, events, final: final as ThreadMessage };
 }
 
-const send = (content: string, sessionId: string | null = null, userId = alice.user.id) => sendMessage(test.db, userId, { sessionId, content }, OPTIONS);
+const send = (content: string, sessionId: string | null = null, who = alice) => who.caller.chat.send({ sessionId, content });
 
 beforeAll(async () => {
 	test = await createTestDatabase();
@@ -46,8 +48,10 @@ beforeAll(async () => {
 	// The site's default chat model answered by the fake server, through the real openai SDK.
 	await test.db.prisma.modelConfiguration.update({ where: { modelName: 'gpt-4o-mini' }, data: { provider: 'openai-compatible', baseUrl: llm.url } });
 	await signedUpCaller(test.db, 'site-admin');
-	alice = await signedUpCaller(test.db, 'alice');
-	bob = await signedUpCaller(test.db, 'bob');
+	alice = await signedUpCaller(test.db, 'alice', undefined, services);
+	bob = await signedUpCaller(test.db, 'bob', undefined, services);
+	// These tests send far more than a free tier's 10 messages a minute; quotas have their own tests.
+	await test.db.prisma.profile.updateMany({ where: { id: { in: [alice.user.id, bob.user.id] } }, data: { tier: 'enterprise' } });
 });
 afterEach(async () => {
 	// Titles are asked for in the background after a first answer: let them finish before the next test scripts the fake.
@@ -120,7 +124,7 @@ describe('sending and streaming', () => {
 		await expect(send('impatient', sent.sessionId)).rejects.toMatchObject({ code: 'CONFLICT' });
 		// Stop only once the fake is answering, so no half-sent request lands in the next test.
 		await expect.poll(() => llm.requests.length).toBe(1);
-		await stopAnswer(test.db, alice.user.id, sent.assistantMessage.id);
+		await alice.caller.chat.stop({ messageId: sent.assistantMessage.id });
 	});
 });
 
@@ -129,7 +133,7 @@ describe('stopping', () => {
 		llm.script({ tokens: Array.from({ length: 200 }, (_, i) => `w${i} `), tokenDelayMs: 15 });
 		const sent = await send('tell me a long story');
 		const { final, deltas, events } = await collect(sent.assistantMessage.id, alice.user.id, async (event, seen) => {
-			if (event.type === 'delta' && seen.length === 5) await stopAnswer(test.db, alice.user.id, sent.assistantMessage.id);
+			if (event.type === 'delta' && seen.length === 5) await alice.caller.chat.stop({ messageId: sent.assistantMessage.id });
 		});
 		expect(final.status).toBe('stopped');
 		const snapshot = events[0]?.type === 'snapshot' ? events[0].content : '';
@@ -230,21 +234,21 @@ describe('versions: regenerate, edit and switch', () => {
 		await collect(sent.assistantMessage.id);
 
 		llm.script({ reply: 'second answer' });
-		const { assistantMessage } = await regenerateAnswer(test.db, alice.user.id, sent.assistantMessage.id, null, OPTIONS);
+		const { assistantMessage } = await alice.caller.chat.regenerate({ messageId: sent.assistantMessage.id, model: null });
 		expect(assistantMessage.parentId).toBe(sent.userMessage.id);
 		await collect(assistantMessage.id);
-		let thread = (await listThread(test.db, alice.user.id, { sessionId: sent.sessionId, limit: 50 })).items;
+		let thread = (await alice.caller.chat.messages.list({ sessionId: sent.sessionId, limit: 50 })).items;
 		expect(thread.map((message) => message.content)).toEqual(['original question', 'second answer']);
 		expect(thread[1]).toMatchObject({ siblingIds: [sent.assistantMessage.id, assistantMessage.id], siblingIndex: 1 });
 
-		await switchBranch(test.db, alice.user.id, sent.assistantMessage.id);
-		thread = (await listThread(test.db, alice.user.id, { sessionId: sent.sessionId, limit: 50 })).items;
+		await alice.caller.chat.switchBranch({ messageId: sent.assistantMessage.id });
+		thread = (await alice.caller.chat.messages.list({ sessionId: sent.sessionId, limit: 50 })).items;
 		expect(thread.map((message) => message.content)).toEqual(['original question', 'first answer']);
 
 		llm.script({ reply: 'answer to the edit' });
-		const edited = await editAndResend(test.db, alice.user.id, sent.userMessage.id, 'edited question', OPTIONS);
+		const edited = await alice.caller.chat.edit({ messageId: sent.userMessage.id, content: 'edited question' });
 		await collect(edited.assistantMessage.id);
-		thread = (await listThread(test.db, alice.user.id, { sessionId: sent.sessionId, limit: 50 })).items;
+		thread = (await alice.caller.chat.messages.list({ sessionId: sent.sessionId, limit: 50 })).items;
 		expect(thread.map((message) => message.content)).toEqual(['edited question', 'answer to the edit']);
 		expect(thread[0]).toMatchObject({ parentId: null, siblingIds: [sent.userMessage.id, edited.userMessage.id], siblingIndex: 1 });
 		// The edited version's history sent upstream doesn't contain the original exchange.
@@ -256,9 +260,9 @@ describe('versions: regenerate, edit and switch', () => {
 		const sent = await send('page 0');
 		await collect(sent.assistantMessage.id);
 		for (let i = 1; i < 4; i++) await collect((await send(`page ${i}`, sent.sessionId)).assistantMessage.id);
-		const newest = await listThread(test.db, alice.user.id, { sessionId: sent.sessionId, limit: 3 });
+		const newest = await alice.caller.chat.messages.list({ sessionId: sent.sessionId, limit: 3 });
 		expect(newest.items.map((message) => message.role)).toEqual(['assistant', 'user', 'assistant']);
-		const older = await listThread(test.db, alice.user.id, { sessionId: sent.sessionId, limit: 100, cursor: newest.nextCursor });
+		const older = await alice.caller.chat.messages.list({ sessionId: sent.sessionId, limit: 100, cursor: newest.nextCursor });
 		expect([...older.items, ...newest.items].map((message) => message.content).filter((text) => text.startsWith('page'))).toEqual(['page 0', 'page 1', 'page 2', 'page 3']);
 		expect(older.nextCursor).toBeNull();
 	});
@@ -313,9 +317,11 @@ describe('conversations through the API', () => {
 	});
 
 	it('refuses models the tier does not allow and empty messages, with field errors', async () => {
-		await expect(alice.caller.chat.send({ content: 'hi', model: 'gpt-5' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-		await expect(alice.caller.chat.send({ content: '   ' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-		const models = await alice.caller.chat.models();
+		const free = await signedUpCaller(test.db, 'free', undefined, services);
+		await expect(free.caller.chat.send({ content: 'hi', model: 'gpt-5' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		await expect(free.caller.chat.send({ content: '   ' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+		expect(await test.db.prisma.message.count({ where: { userId: free.user.id } })).toBe(0);
+		const models = await free.caller.chat.models();
 		expect(models.models.map((model) => model.modelName)).toContain('offline');
 		expect(models.models.map((model) => model.modelName)).not.toContain('gpt-5');
 	});
@@ -347,7 +353,7 @@ describe('conversations through the API', () => {
 describe('offline assistant and interrupted answers', () => {
 	it('answers from the knowledge base the user can see, citing it, when the model is offline', async () => {
 		await test.db.prisma.knowledgeBaseEntry.create({ data: { title: 'Refund policy', content: 'Refunds are issued within 14 days of purchase.', visibility: 'public' } });
-		const sent = await sendMessage(test.db, alice.user.id, { content: 'How many days for a refund?', model: 'offline' }, OPTIONS);
+		const sent = await alice.caller.chat.send({ content: 'How many days for a refund?', model: 'offline' });
 		const { final } = await collect(sent.assistantMessage.id);
 		expect(final.status).toBe('complete');
 		expect(final.content).toContain('Refunds are issued within 14 days');
@@ -356,7 +362,7 @@ describe('offline assistant and interrupted answers', () => {
 	});
 
 	it('says plainly how to configure a model when nothing relevant is known', async () => {
-		const sent = await sendMessage(test.db, alice.user.id, { content: 'zyxwvut qwerty', model: 'offline' }, OPTIONS);
+		const sent = await alice.caller.chat.send({ content: 'zyxwvut qwerty', model: 'offline' });
 		const { final } = await collect(sent.assistantMessage.id);
 		expect(final.content).toMatch(/OPENAI_API_KEY/);
 	});

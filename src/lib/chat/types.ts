@@ -1,3 +1,5 @@
+import type { QuotaWarning } from '$lib/usage/types';
+
 /**
  * What the chat API returns. Plain data (no Prisma types), shared by the server and the pages.
  */
@@ -68,4 +70,6 @@ export interface SendResult {
 	assistantMessage: ThreadMessage;
 	/** The answer comes from the offline assistant (no model configured). */
 	offlineMode: boolean;
+	/** Limits at 80 % or more after this message: the page warns before the user hits one. */
+	quotaWarnings: QuotaWarning[];
 }

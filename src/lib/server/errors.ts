@@ -1,3 +1,5 @@
+import type { QuotaRefusal } from '../usage/types';
+
 /**
  * One error taxonomy for the server. Internals (causes, SQL, stack traces) are logged;
  * what reaches a user is `message`, which is written to be safe and actionable.
@@ -22,12 +24,15 @@ export interface AppErrorOptions {
 	field?: string;
 	/** For TOO_MANY_REQUESTS: when the caller may try again. */
 	retryAfterSeconds?: number;
+	/** For a quota refusal: which limit, how much is used, when it resets. */
+	quota?: QuotaRefusal;
 }
 
 export class AppError extends Error {
 	override readonly name = 'AppError';
 	readonly field: string | undefined;
 	readonly retryAfterSeconds: number | undefined;
+	readonly quota: QuotaRefusal | undefined;
 	constructor(
 		readonly code: AppErrorCode,
 		message: string,
@@ -35,7 +40,8 @@ export class AppError extends Error {
 	) {
 		super(message, { cause: options.cause });
 		this.field = options.field;
-		this.retryAfterSeconds = options.retryAfterSeconds;
+		this.retryAfterSeconds = options.retryAfterSeconds ?? options.quota?.retryAfterSeconds;
+		this.quota = options.quota;
 	}
 }
 
@@ -54,9 +60,11 @@ export function errorMessage(error: unknown): string {
 	return error instanceof Error ? error.message : String(error);
 }
 
-/** "in 3 minutes", "in 20 seconds": for messages that say when to retry. */
+/** "3 minutes", "20 seconds", "5 hours", "12 days": for messages that say when to retry. */
 export function describeWait(seconds: number): string {
-	if (seconds < 60) return `${Math.max(1, Math.ceil(seconds))} second${Math.ceil(seconds) === 1 ? '' : 's'}`;
-	const minutes = Math.ceil(seconds / 60);
-	return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+	const plural = (value: number, unit: string) => `${value} ${unit}${value === 1 ? '' : 's'}`;
+	if (seconds < 60) return plural(Math.max(1, Math.ceil(seconds)), 'second');
+	if (seconds < 2 * 3600) return plural(Math.ceil(seconds / 60), 'minute');
+	if (seconds < 2 * 86400) return plural(Math.ceil(seconds / 3600), 'hour');
+	return plural(Math.ceil(seconds / 86400), 'day');
 }

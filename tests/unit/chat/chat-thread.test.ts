@@ -18,7 +18,7 @@ beforeEach(() => {
 
 describe('ChatThreadState', () => {
 	it('sends the first message of a new chat, shows it at once and streams the answer in', async () => {
-		let answer!: (value: { sessionId: string; userMessage: typeof question; assistantMessage: typeof pending; offlineMode: boolean }) => void;
+		let answer!: (value: { sessionId: string; userMessage: typeof question; assistantMessage: typeof pending; offlineMode: boolean; quotaWarnings: [] }) => void;
 		const { api, streams, calls } = fakeChatApi({
 			send: () => new Promise((resolve) => (answer = resolve)),
 			getSession: async () => detail('s1', { title: 'Hello?' })
@@ -31,7 +31,7 @@ describe('ChatThreadState', () => {
 		const sent = thread.send('Hello?', 'gpt-4o-mini');
 		expect(thread.messages.map((m) => [m.role, m.content])).toEqual([['user', 'Hello?']]);
 		expect(thread.busy).toBe(true);
-		answer({ sessionId: 's1', userMessage: question, assistantMessage: pending, offlineMode: false });
+		answer({ sessionId: 's1', userMessage: question, assistantMessage: pending, offlineMode: false, quotaWarnings: [] });
 		expect(await sent).toBe(true);
 		expect(calls.find((call) => call.name === 'send')?.args).toEqual([{ sessionId: null, content: 'Hello?', model: 'gpt-4o-mini' }]);
 		expect(thread.sessionId).toBe('s1');

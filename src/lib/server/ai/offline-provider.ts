@@ -1,14 +1,8 @@
-import { ProviderError, type ChatProvider, type ChatRequest, type ChatStreamEvent } from './provider';
+import { ProviderError, type ChatProvider, type ChatRequest, type ChatStreamEvent, type Passage } from './provider';
 import { abortedError } from './retry';
 import { countChatTokens, countTextTokens } from './token-count';
 
-/** A piece of the knowledge base, as the knowledge feature's search returns it. */
-export interface Passage {
-	title: string;
-	content: string;
-	/** Where it came from (a URL or file name), shown with the citation. */
-	source?: string;
-}
+export type { Passage };
 
 export type RetrievePassages = (query: string, signal?: AbortSignal) => Promise<Passage[]>;
 
@@ -45,7 +39,7 @@ export class OfflineChatProvider implements ChatProvider {
 
 	async *streamChat(request: ChatRequest): AsyncGenerator<ChatStreamEvent> {
 		const question = [...request.messages].reverse().find((message) => message.role === 'user')?.content ?? '';
-		const passages = await this.relevantPassages(question, request.signal);
+		const passages = await this.relevantPassages(question, request.passages, request.signal);
 		const answer = passages.length > 0 ? quoteAnswer(passages) : this.noModelAnswer();
 
 		let delivered = '';
@@ -70,12 +64,12 @@ export class OfflineChatProvider implements ChatProvider {
 	 * A vector search always returns its nearest passages, related or not; keeping only those that
 	 * share a content word with the question avoids quoting something beside the point.
 	 */
-	private async relevantPassages(question: string, signal: AbortSignal | undefined): Promise<Passage[]> {
+	private async relevantPassages(question: string, given: readonly Passage[] | undefined, signal: AbortSignal | undefined): Promise<Passage[]> {
 		const terms = contentWords(question);
-		if (!this.retrieve || terms.size === 0) return [];
-		let found: Passage[];
+		if ((!given && !this.retrieve) || terms.size === 0) return [];
+		let found: readonly Passage[];
 		try {
-			found = await this.retrieve(question, signal);
+			found = given ?? (this.retrieve ? await this.retrieve(question, signal) : []);
 		} catch (cause) {
 			if (signal?.aborted) throw abortedError();
 			throw new ProviderError('unavailable', 'The knowledge base could not be searched. Try again shortly.', { cause });

@@ -22,6 +22,19 @@ export interface ChatRequest {
 	maxTokens?: number;
 	/** Aborting it stops the answer and closes the upstream request. */
 	signal?: AbortSignal;
+	/**
+	 * Knowledge base passages the answer pipeline retrieved for this question. The offline
+	 * assistant quotes them; model providers get them inside `messages` instead.
+	 */
+	passages?: readonly Passage[];
+}
+
+/** A piece of the knowledge base, as the knowledge feature's search returns it. */
+export interface Passage {
+	title: string;
+	content: string;
+	/** Where it came from (a URL or file name), shown with the citation. */
+	source?: string;
 }
 
 /** Why the model stopped, as OpenAI reports it. */

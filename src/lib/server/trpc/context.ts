@@ -4,6 +4,7 @@ import type { AuthSession, AuthUser } from '../auth/auth-user';
 import { clearSessionCookie, setSessionCookie } from '../auth/cookies';
 import { getDatabase, type Database } from '../db';
 import { errorMessage } from '../errors';
+import { createServices, type AppServices } from '../services';
 
 export interface RequestInfo {
 	requestId: string;
@@ -24,6 +25,8 @@ export interface Context {
 	user: AuthUser | null;
 	session: AuthSession | null;
 	cookies: SessionCookieJar | null;
+	/** Providers, quota, usage log, clock, logger: swapped by tests, never reached for globally. */
+	services: AppServices;
 }
 
 export interface ContextParts {
@@ -32,6 +35,15 @@ export interface ContextParts {
 	user?: AuthUser | null;
 	session?: AuthSession | null;
 	cookies?: SessionCookieJar | null;
+	services?: AppServices;
+}
+
+let processServices: AppServices | undefined;
+
+/** The production services, made once per process. */
+export function appServices(): AppServices {
+	processServices ??= createServices();
+	return processServices;
 }
 
 export function createInnerContext(parts: ContextParts): Context {
@@ -40,7 +52,8 @@ export function createInnerContext(parts: ContextParts): Context {
 		request: { requestId: parts.request?.requestId ?? crypto.randomUUID(), ip: parts.request?.ip ?? null, userAgent: parts.request?.userAgent ?? null },
 		user: parts.user ?? null,
 		session: parts.session ?? null,
-		cookies: parts.cookies ?? null
+		cookies: parts.cookies ?? null,
+		services: parts.services ?? appServices()
 	};
 }
 

@@ -50,7 +50,8 @@ const t = initTRPC.context<Context>().create({
 				httpStatus: shape.data.httpStatus,
 				path: shape.data.path,
 				fieldErrors,
-				retryAfterSeconds: appError?.retryAfterSeconds ?? null
+				retryAfterSeconds: appError?.retryAfterSeconds ?? null,
+				quota: appError?.quota ?? null
 			}
 		};
 	}

@@ -4,6 +4,7 @@ import { authRouter } from './routers/auth';
 import { chatRouter } from './routers/chat';
 import { healthRouter } from './routers/health';
 import { settingsRouter } from './routers/settings';
+import { usageRouter } from './routers/usage';
 
 /** Every area's router, merged. Its type is the client's whole contract. */
 export const appRouter = router({
@@ -11,7 +12,8 @@ export const appRouter = router({
 	auth: authRouter,
 	account: accountRouter,
 	settings: settingsRouter,
-	chat: chatRouter
+	chat: chatRouter,
+	usage: usageRouter
 });
 
 export type AppRouter = typeof appRouter;

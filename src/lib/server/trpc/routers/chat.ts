@@ -28,7 +28,7 @@ export const chatRouter = router({
 
 	sessions: router({
 		list: authedProcedure.input(listSessionsInput).query(({ ctx, input }) => listChatSessions(ctx.db, ctx.user.id, input)),
-		get: authedProcedure.input(sessionIdInput).query(({ ctx, input }) => getSession(ctx.db, ctx.user.id, input.id)),
+		get: authedProcedure.input(sessionIdInput).query(({ ctx, input }) => getSession(ctx, ctx.user.id, input.id)),
 		create: authedProcedure.input(createSessionInput).mutation(({ ctx, input }) => createChatSession(ctx.db, ctx.user.id, input)),
 		rename: authedProcedure.input(renameSessionInput).mutation(({ ctx, input }) => renameChatSession(ctx.db, ctx.user.id, input.id, input.title)),
 		pin: authedProcedure.input(pinSessionInput).mutation(({ ctx, input }) => pinChatSession(ctx.db, ctx.user.id, input.id, input.pinned)),
@@ -41,22 +41,22 @@ export const chatRouter = router({
 
 	messages: router({
 		/** The chat's current branch, oldest first; `nextCursor` pages towards older messages. */
-		list: authedProcedure.input(listMessagesInput).query(({ ctx, input }) => listThread(ctx.db, ctx.user.id, input))
+		list: authedProcedure.input(listMessagesInput).query(({ ctx, input }) => listThread(ctx, ctx.user.id, input))
 	}),
 
 	/**
 	 * Saves the message and starts the answer; stream it with `chat.stream`. Sending is a mutation
 	 * (a POST body) because an SSE subscription carries its input in the URL, and pasted texts are long.
 	 */
-	send: authedProcedure.input(sendMessageInput).mutation(({ ctx, input }) => sendMessage(ctx.db, ctx.user.id, input)),
+	send: authedProcedure.input(sendMessageInput).mutation(({ ctx, input }) => sendMessage(ctx, ctx.user.id, input)),
 
 	/** Snapshot, deltas, then the saved answer. Closing it doesn't stop the answer; `chat.stop` does. */
-	stream: authedProcedure.input(messageIdInput).subscription(({ ctx, input, signal }) => streamAnswer(ctx.db, ctx.user.id, input.messageId, signal)),
+	stream: authedProcedure.input(messageIdInput).subscription(({ ctx, input, signal }) => streamAnswer(ctx, ctx.user.id, input.messageId, signal)),
 
-	stop: authedProcedure.input(messageIdInput).mutation(({ ctx, input }) => stopAnswer(ctx.db, ctx.user.id, input.messageId)),
-	regenerate: authedProcedure.input(regenerateInput).mutation(({ ctx, input }) => regenerateAnswer(ctx.db, ctx.user.id, input.messageId, input.model)),
-	edit: authedProcedure.input(editMessageInput).mutation(({ ctx, input }) => editAndResend(ctx.db, ctx.user.id, input.messageId, input.content)),
-	switchBranch: authedProcedure.input(messageIdInput).mutation(({ ctx, input }) => switchBranch(ctx.db, ctx.user.id, input.messageId)),
+	stop: authedProcedure.input(messageIdInput).mutation(({ ctx, input }) => stopAnswer(ctx, ctx.user.id, input.messageId)),
+	regenerate: authedProcedure.input(regenerateInput).mutation(({ ctx, input }) => regenerateAnswer(ctx, ctx.user.id, input.messageId, input.model)),
+	edit: authedProcedure.input(editMessageInput).mutation(({ ctx, input }) => editAndResend(ctx, ctx.user.id, input.messageId, input.content)),
+	switchBranch: authedProcedure.input(messageIdInput).mutation(({ ctx, input }) => switchBranch(ctx, ctx.user.id, input.messageId)),
 	export: authedProcedure.input(exportInput).mutation(({ ctx, input }) => exportChat(ctx.db, ctx.user.id, input.sessionId, input.format)),
 
 	shares: router({
