@@ -8,26 +8,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase, type Database } from '../src/lib/server/db/client';
+import type { Database } from '../src/lib/server/db/client';
 import { loadMigrations, migrate, runMigrationFile } from '../src/lib/server/db/migrations';
 import { asUser } from '../src/lib/server/db/user-context';
-import { nativeDatabaseUrl } from '../tests/support/native-url';
 import { startBuiltServer } from './support/built-server';
-import { databaseUrl, withServerUrlDatabase } from '../tests/support/native-admin';
+import { benchEngines, type Engines } from './support/engines';
+import { median, percentile } from './support/stats';
 
 const COLD_START_RUNS = 3;
 const QUERY_ITERATIONS = 400;
-
-function median(values: number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	const middle = Math.floor(sorted.length / 2);
-	return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
-function percentile(values: number[], p: number): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
 
 const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
 
@@ -63,35 +52,6 @@ async function timeMigrations(db: Database): Promise<{ total: number; perFile: [
 		for (const file of files) perFile.push([file.name, await runMigrationFile(session, file)]);
 	});
 	return { total: performance.now() - started, perFile };
-}
-
-interface Engines {
-	pglite: () => Promise<{ db: Database; dispose: () => Promise<void> }>;
-	native: null | (() => Promise<{ db: Database; dispose: () => Promise<void> }>);
-}
-
-async function engines(): Promise<Engines> {
-	const serverUrl = await nativeDatabaseUrl();
-	return {
-		pglite: async () => {
-			const db = await openDatabase({ engine: 'pglite', dataDir: null });
-			return { db, dispose: () => db.close() };
-		},
-		native: serverUrl
-			? async () => {
-					const name = `airassist_bench_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
-					await withServerUrlDatabase(serverUrl, (admin) => admin.query(`create database ${name}`));
-					const db = await openDatabase({ engine: 'postgres', url: databaseUrl(serverUrl, name) }, { poolSize: 4 });
-					return {
-						db,
-						dispose: async () => {
-							await db.close();
-							await withServerUrlDatabase(serverUrl, (admin) => admin.query(`drop database if exists ${name} with (force)`));
-						}
-					};
-				}
-			: null
-	};
 }
 
 async function benchMigrations(available: Engines): Promise<void> {
@@ -160,7 +120,7 @@ async function benchUserContext(available: Engines): Promise<void> {
 async function main(): Promise<void> {
 	console.log(`AirAssist database benchmark — node ${process.version}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`);
 	process.env.LOG_LEVEL ??= 'silent';
-	const available = await engines();
+	const available = await benchEngines();
 	await benchColdStart();
 	await benchMigrations(available);
 	await benchUserContext(available);

@@ -104,6 +104,22 @@ export function describeError(error: unknown): string {
 	return 'Something went wrong. Please try again.';
 }
 
+/** A quota refusal (TOO_MANY_REQUESTS with data.quota): which limit, and when it frees up. */
+export interface QuotaWait {
+	message: string;
+	kind: string;
+	/** Epoch milliseconds when sending is possible again. */
+	until: number;
+}
+
+export function quotaWaitOf(error: unknown, now = Date.now()): QuotaWait | null {
+	if (!(error instanceof TRPCClientError) || error.data?.code !== 'TOO_MANY_REQUESTS') return null;
+	const quota: unknown = error.data?.quota;
+	if (typeof quota !== 'object' || quota === null || !('kind' in quota) || !('retryAfterSeconds' in quota)) return null;
+	const seconds = typeof quota.retryAfterSeconds === 'number' ? quota.retryAfterSeconds : 0;
+	return { message: error.message, kind: String(quota.kind), until: now + seconds * 1000 };
+}
+
 /** True for an error meaning the chat or message doesn't exist (or isn't the user's). */
 export function isNotFound(error: unknown): boolean {
 	if (!(error instanceof TRPCClientError)) return false;

@@ -1,6 +1,7 @@
 import { unsavedMessage } from '$lib/chat/message';
 import type { ChatSessionDetail, ChatStreamEvent, ThreadMessage } from '$lib/chat/types';
-import { describeError, isNotFound, type ChatApi } from './chat-api';
+import type { QuotaWarning } from '$lib/usage/types';
+import { describeError, isNotFound, quotaWaitOf, type ChatApi, type QuotaWait } from './chat-api';
 
 export type ThreadStatus = 'empty' | 'loading' | 'ready' | 'missing' | 'failed';
 
@@ -34,6 +35,10 @@ export class ChatThreadState {
 	loadError = $state<string | null>(null);
 	/** The last action that failed (send, stop, regenerate…), for an alert near the composer. */
 	actionError = $state<string | null>(null);
+	/** Set while a quota refuses messages: the composer keeps the text and counts down. */
+	quotaWait = $state<QuotaWait | null>(null);
+	/** Limits at 80 % or more after the last message. */
+	quotaWarnings = $state<QuotaWarning[]>([]);
 	sending = $state(false);
 	stopping = $state(false);
 
@@ -124,6 +129,8 @@ export class ChatThreadState {
 		this.actionError = null;
 		try {
 			const result = await this.api.send({ sessionId: this.sessionId, content, model });
+			this.quotaWait = null;
+			this.quotaWarnings = result.quotaWarnings;
 			if (generation !== this.#generation) return true;
 			const index = this.messages.findIndex((message) => message.id === draft.id);
 			this.messages.splice(index === -1 ? this.messages.length : index, 1, result.userMessage, result.assistantMessage);
@@ -137,7 +144,8 @@ export class ChatThreadState {
 		} catch (error) {
 			if (generation === this.#generation) {
 				this.messages = this.messages.filter((message) => message.id !== draft.id);
-				this.actionError = describeError(error);
+				this.quotaWait = quotaWaitOf(error);
+				if (!this.quotaWait) this.actionError = describeError(error);
 			}
 			return false;
 		} finally {

@@ -1,6 +1,7 @@
 import type { ThreadMessage } from '$lib/chat/types';
 import { asUser, type Database } from '../db';
 import { AppError } from '../errors';
+import { findSession } from './message.repo';
 import { findNewestLeaf, loadThread } from './thread.repo';
 
 export interface ExportFile {
@@ -34,7 +35,7 @@ function toMarkdown(title: string, exportedAt: Date, thread: ThreadMessage[]): s
 /** The chat's current branch as a Markdown document or as JSON with per-message usage. */
 export function exportChat(db: Database, userId: string, sessionId: string, format: 'markdown' | 'json'): Promise<ExportFile> {
 	return asUser(db, userId, async (tx) => {
-		const session = await tx.chatSession.findUnique({ where: { id: sessionId }, select: { id: true, title: true, currentLeafId: true, createdAt: true } });
+		const session = await findSession(tx, sessionId);
 		if (!session) throw new AppError('NOT_FOUND', 'That chat does not exist or is not yours.');
 		const thread = await loadThread(tx, session.id, session.currentLeafId ?? (await findNewestLeaf(tx, session.id)));
 		const exportedAt = new Date();

@@ -1,5 +1,6 @@
 import type { Database } from '../db';
 import { logger } from '../logging/logger';
+import { closeStaleAnswers } from './message.repo';
 import { liveGenerations } from './stream-hub';
 
 export const INTERRUPTED_MESSAGE = 'The answer was interrupted because the server restarted. Use Retry to ask again.';
@@ -10,13 +11,9 @@ export const INTERRUPTED_MESSAGE = 'The answer was interrupted because the serve
  * process can have been writing, so at start-up every in-flight answer is stale.
  */
 export async function closeInterruptedAnswers(db: Database, staleAfterMs: number): Promise<number> {
-	const mine = liveGenerations.ids();
-	const count = await db.prisma.message.updateMany({
-		where: { status: { in: ['pending', 'streaming'] }, updatedAt: { lt: new Date(Date.now() - staleAfterMs) }, id: { notIn: mine } },
-		data: { status: 'error', finishReason: 'interrupted', metadata: { error: INTERRUPTED_MESSAGE } }
-	});
-	if (count.count > 0) logger.warn({ count: count.count }, 'closed interrupted answers');
-	return count.count;
+	const count = await closeStaleAnswers(db, { olderThan: new Date(Date.now() - staleAfterMs), except: liveGenerations.ids(), reason: INTERRUPTED_MESSAGE });
+	if (count > 0) logger.warn({ count }, 'closed interrupted answers');
+	return count;
 }
 
 /** At start-up and then every 30 s (server engine: several processes may be writing answers). */

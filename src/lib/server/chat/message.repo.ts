@@ -1,4 +1,4 @@
-import type { UserTransaction } from '../db';
+import type { Database, UserTransaction } from '../db';
 import type { Prisma } from '../db/generated/client';
 import { messageSelect, type MessageRow } from './message-view';
 import { sessionDetailSelect } from './session-view';
@@ -95,4 +95,13 @@ export async function chatPreferencesOf(tx: UserTransaction, userId: string): Pr
 		maxTokens: settings?.maxTokens ?? 2048,
 		defaultModel: settings?.defaultModel ?? null
 	};
+}
+
+/** Marks answers nobody is writing any more as interrupted (runs as the app, across all users). */
+export async function closeStaleAnswers(db: Database, options: { olderThan: Date; except: string[]; reason: string }): Promise<number> {
+	const { count } = await db.prisma.message.updateMany({
+		where: { status: { in: ['pending', 'streaming'] }, updatedAt: { lt: options.olderThan }, id: { notIn: options.except } },
+		data: { status: 'error', finishReason: 'interrupted', metadata: { error: options.reason } }
+	});
+	return count;
 }

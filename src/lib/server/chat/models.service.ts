@@ -5,6 +5,7 @@ import type { UserTransaction } from '../db';
 import type { ModelConfiguration } from '../db/generated/client';
 import { env } from '../env';
 import { AppError } from '../errors';
+import { modelConfigurationsNamed } from './models.repo';
 
 const PROVIDERS = ['openai', 'openai-compatible', 'offline'] as const;
 
@@ -20,7 +21,7 @@ export async function allowedChatModels(tx: UserTransaction, userId: string): Pr
 	const cached = cache.get(userId);
 	if (cached && cached.until > Date.now()) return cached.models;
 	const allowed = await listChatModels(tx, userId);
-	const configs = await tx.modelConfiguration.findMany({ where: { modelName: { in: allowed.map((model) => model.modelName) } } });
+	const configs = await modelConfigurationsNamed(tx, allowed.map((model) => model.modelName));
 	const order = new Map(allowed.map((model, index) => [model.modelName, index]));
 	const models = configs.sort((a, b) => (order.get(a.modelName) ?? 0) - (order.get(b.modelName) ?? 0));
 	if (cache.size > 10_000) cache.clear();

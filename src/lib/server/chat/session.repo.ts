@@ -1,7 +1,7 @@
 import type { ChatSessionSummary } from '$lib/chat/types';
 import type { UserTransaction } from '../db';
 import { AppError } from '../errors';
-import { sessionSummarySelect, toSessionSummary } from './session-view';
+import { sessionDetailSelect, sessionSummarySelect, toSessionSummary } from './session-view';
 
 interface CursorKey {
 	pinned: boolean;
@@ -69,4 +69,30 @@ export async function listSessions(
 		}),
 		nextCursor: rows.length > options.limit && last ? encodeCursor({ pinned: last.pinned, activity: last.activity, id: last.id }) : null
 	};
+}
+
+export function insertSession(tx: UserTransaction, data: { userId: string; title: string; model: string | null; autoTitle: boolean }) {
+	return tx.chatSession.create({
+		data: { userId: data.userId, title: data.title, model: data.model, metadata: { autoTitle: data.autoTitle } },
+		select: sessionDetailSelect
+	});
+}
+
+/** Updates one chat and reads it back; null when it is missing (or not the caller's). */
+export async function updateSessionRow(tx: UserTransaction, id: string, data: { title?: string; isPinned?: boolean; isArchived?: boolean; metadata?: { autoTitle: boolean } }) {
+	const { count } = await tx.chatSession.updateMany({ where: { id }, data });
+	if (count === 0) return null;
+	return tx.chatSession.findUniqueOrThrow({ where: { id }, select: sessionSummarySelect });
+}
+
+/** Ids of the chat's answers still being written. */
+export async function answersInFlight(tx: UserTransaction, sessionId: string): Promise<string[]> {
+	const rows = await tx.message.findMany({ where: { sessionId, status: { in: ['pending', 'streaming'] } }, select: { id: true } });
+	return rows.map((row) => row.id);
+}
+
+/** Deletes a chat with its messages and shares (foreign keys cascade); false when there was none. */
+export async function deleteSessionRow(tx: UserTransaction, id: string): Promise<boolean> {
+	const { count } = await tx.chatSession.deleteMany({ where: { id } });
+	return count > 0;
 }

@@ -2,8 +2,8 @@ import type { ChatSessionDetail, ChatSessionSummary } from '$lib/chat/types';
 import type { ListSessionsInput } from '$lib/schemas/chat';
 import { asUser, type Database } from '../db';
 import { AppError } from '../errors';
-import { listSessions, type SessionPage } from './session.repo';
-import { sessionDetailSelect, sessionSummarySelect, toSessionDetail, toSessionSummary } from './session-view';
+import { answersInFlight, deleteSessionRow, insertSession, listSessions, updateSessionRow, type SessionPage } from './session.repo';
+import { toSessionDetail, toSessionSummary } from './session-view';
 import { liveGenerations } from './stream-hub';
 
 export function listChatSessions(db: Database, userId: string, input: ListSessionsInput): Promise<SessionPage> {
@@ -12,12 +12,7 @@ export function listChatSessions(db: Database, userId: string, input: ListSessio
 
 export function createChatSession(db: Database, userId: string, input: { title?: string; model?: string | null }): Promise<ChatSessionDetail> {
 	return asUser(db, userId, async (tx) =>
-		toSessionDetail(
-			await tx.chatSession.create({
-				data: { userId, title: input.title ?? 'New chat', model: input.model ?? null, metadata: { autoTitle: input.title === undefined } },
-				select: sessionDetailSelect
-			})
-		)
+		toSessionDetail(await insertSession(tx, { userId, title: input.title ?? 'New chat', model: input.model ?? null, autoTitle: input.title === undefined }))
 	);
 }
 
@@ -29,9 +24,9 @@ async function updateSession(
 	data: { title?: string; isPinned?: boolean; isArchived?: boolean; metadata?: { autoTitle: boolean } }
 ): Promise<ChatSessionSummary> {
 	return asUser(db, userId, async (tx) => {
-		const { count } = await tx.chatSession.updateMany({ where: { id }, data });
-		if (count === 0) throw new AppError('NOT_FOUND', 'That chat does not exist or is not yours.');
-		return toSessionSummary(await tx.chatSession.findUniqueOrThrow({ where: { id }, select: sessionSummarySelect }));
+		const updated = await updateSessionRow(tx, id, data);
+		if (!updated) throw new AppError('NOT_FOUND', 'That chat does not exist or is not yours.');
+		return toSessionSummary(updated);
 	});
 }
 
@@ -43,8 +38,8 @@ export const archiveChatSession = (db: Database, userId: string, id: string, arc
 
 /** Deletes a chat with its messages and shares; answers still being written there are stopped first. */
 export async function deleteChatSession(db: Database, userId: string, id: string): Promise<void> {
-	const inFlight = await asUser(db, userId, (tx) => tx.message.findMany({ where: { sessionId: id, status: { in: ['pending', 'streaming'] } }, select: { id: true } }));
-	for (const message of inFlight) liveGenerations.get(message.id)?.stop('superseded');
-	const { count } = await asUser(db, userId, (tx) => tx.chatSession.deleteMany({ where: { id } }));
-	if (count === 0) throw new AppError('NOT_FOUND', 'That chat does not exist or is not yours.');
+	const inFlight = await asUser(db, userId, (tx) => answersInFlight(tx, id));
+	for (const messageId of inFlight) liveGenerations.get(messageId)?.stop('superseded');
+	const deleted = await asUser(db, userId, (tx) => deleteSessionRow(tx, id));
+	if (!deleted) throw new AppError('NOT_FOUND', 'That chat does not exist or is not yours.');
 }
