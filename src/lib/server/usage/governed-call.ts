@@ -78,30 +78,32 @@ function pricesOf(spec: CallSpec): { input: string; output: string } {
 }
 
 /**
- * Books the call's worst case in its own short transaction (committed before the call starts), or
- * throws TOO_MANY_REQUESTS naming the limit; a refusal is logged as `rate_limited` and nothing else
- * is written.
+ * Books the call's worst case (committed before the call starts), or throws TOO_MANY_REQUESTS
+ * naming the limit; a refusal is logged as `rate_limited` and nothing else is written.
  */
 export async function reserveCall(deps: GovernedDeps, spec: CallSpec): Promise<Reservation> {
 	const prices = pricesOf(spec);
 	const free = isFree(spec.provider);
-	const outcome = await asUser(deps.db, spec.userId, async (tx) => {
-		const result = await deps.services.quota.reserve(tx, {
-			userId: spec.userId,
-			endpoint: spec.endpoint,
-			model: spec.model.modelName,
-			// The offline assistant spends no model tokens: only its request counts.
-			promptTokens: free ? 0 : spec.promptTokens,
-			maxOutputTokens: free ? 0 : spec.maxOutputTokens,
-			minOutputTokens: free ? 0 : Math.min(spec.minOutputTokens ?? DEFAULT_MIN_OUTPUT_TOKENS, spec.maxOutputTokens),
-			inputPricePer1m: prices.input,
-			outputPricePer1m: prices.output,
-			countsAsRequest: spec.countsAsRequest,
-			messageId: spec.messageId ?? null,
-			ttlSeconds: RESERVATION_TTL_SECONDS
-		});
-		if (!result.admitted) {
-			await deps.services.usageLog.log(tx, {
+	// One statement in its own transaction, run as the app: reserve_quota() takes the user's lock
+	// and checks every limit itself, and this is the only database work between the prompt and the
+	// upstream request, so it is kept to a single round trip.
+	const outcome = await deps.services.quota.reserve(deps.db.prisma, {
+		userId: spec.userId,
+		endpoint: spec.endpoint,
+		model: spec.model.modelName,
+		// The offline assistant spends no model tokens: only its request counts.
+		promptTokens: free ? 0 : spec.promptTokens,
+		maxOutputTokens: free ? 0 : spec.maxOutputTokens,
+		minOutputTokens: free ? 0 : Math.min(spec.minOutputTokens ?? DEFAULT_MIN_OUTPUT_TOKENS, spec.maxOutputTokens),
+		inputPricePer1m: prices.input,
+		outputPricePer1m: prices.output,
+		countsAsRequest: spec.countsAsRequest,
+		messageId: spec.messageId ?? null,
+		ttlSeconds: RESERVATION_TTL_SECONDS
+	});
+	if (!outcome.admitted) {
+		await asUser(deps.db, spec.userId, (tx) =>
+			deps.services.usageLog.log(tx, {
 				userId: spec.userId,
 				endpoint: spec.endpoint,
 				provider: spec.provider,
@@ -112,14 +114,11 @@ export async function reserveCall(deps: GovernedDeps, spec: CallSpec): Promise<R
 				latencyMs: null,
 				timeToFirstTokenMs: null,
 				status: 'rate_limited',
-				errorMessage: `quota: ${result.kind}`,
+				errorMessage: `quota: ${outcome.kind}`,
 				sessionId: spec.sessionId ?? null,
 				messageId: null
-			});
-		}
-		return result;
-	});
-	if (!outcome.admitted) {
+			})
+		);
 		const now = deps.services.clock.now();
 		const retryAfterSeconds = outcome.resetAt ? Math.max(1, Math.ceil((outcome.resetAt.getTime() - now) / 1000)) : 0;
 		const quota = { kind: outcome.kind, limit: outcome.limit, used: outcome.used, resetAt: outcome.resetAt, retryAfterSeconds };

@@ -58,7 +58,8 @@ function parseWarnings(raw: unknown): QuotaWarning[] {
 
 /**
  * Books a call's worst case against the user's limits, atomically across processes
- * (SQL: reserve_quota, under a per-user advisory lock). Commits with the caller's transaction.
+ * (SQL: reserve_quota, under a per-user advisory lock). Commits with the caller's transaction, or
+ * on its own when called on the client outside one.
  */
 export async function reserveQuota(tx: Queryable, args: ReserveArgs): Promise<ReserveOutcome> {
 	const rows = await tx.$queryRaw<ReserveRow[]>`
