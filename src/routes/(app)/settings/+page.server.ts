@@ -90,7 +90,7 @@ export const actions: Actions = {
 			return failed('sessions', {}, error);
 		}
 		if (parsed.data.id === sessionId) {
-			clearSessionCookie(event.cookies, event.url.protocol === 'https:');
+			clearSessionCookie(event.cookies, event.locals.secureCookies);
 			redirect(303, '/login');
 		}
 		return { form: 'sessions' as const, saved: true };
@@ -137,7 +137,7 @@ export const actions: Actions = {
 		} catch (error) {
 			return failed('delete', {}, error);
 		}
-		clearSessionCookie(event.cookies, event.url.protocol === 'https:');
+		clearSessionCookie(event.cookies, event.locals.secureCookies);
 		redirect(303, '/?deleted=1');
 	}
 };
