@@ -1,5 +1,13 @@
 import { defineConfig, devices } from '@playwright/test';
-import { BUILT_PORT, BUILT_SERVER_URL, DEV_PORT, DEV_SERVER_URL, FAKE_LLM_CONTROL_PORT, FAKE_LLM_PORT, FAKE_LLM_URL } from './tests/e2e/servers.ts';
+import os from 'node:os';
+import path from 'node:path';
+import { BUILT_PORT, BUILT_SERVER_URL, DEV_PORT, DEV_SERVER_URL, FAKE_LLM_CONTROL_PORT, FAKE_LLM_PORT, FAKE_LLM_URL, FIRST_RUN_PORT } from './tests/e2e/servers.ts';
+
+/**
+ * A fresh checkout's directory for the first-run server: the build, the migrations and an empty
+ * ./data, so it runs on the default embedded database without touching this checkout's ./data.
+ */
+const FIRST_RUN_DIR = path.join(os.tmpdir(), `airassist-e2e-first-run-${FIRST_RUN_PORT}`);
 
 const CHROMIUM_ARGS = [
 	'--no-sandbox',
@@ -49,6 +57,15 @@ export default defineConfig({
 				OPENAI_BASE_URL: FAKE_LLM_URL,
 				OPENAI_API_KEY: 'e2e-test-key'
 			},
+			reuseExistingServer: false,
+			timeout: 120_000
+		},
+		{
+			// The README's start: `npm start` is the build above, then this with only PORT set: no ORIGIN,
+			// no HOST, the default database. tests/e2e/first-run.spec.ts uses it from a browser.
+			command: `rm -rf ${FIRST_RUN_DIR} && mkdir -p ${FIRST_RUN_DIR} && ln -s "$PWD/build" "$PWD/migrations" "$PWD/package.json" ${FIRST_RUN_DIR}/ && cd ${FIRST_RUN_DIR} && exec node build/index.js`,
+			url: `http://127.0.0.1:${FIRST_RUN_PORT}/healthz`,
+			env: { PORT: String(FIRST_RUN_PORT) },
 			reuseExistingServer: false,
 			timeout: 120_000
 		},

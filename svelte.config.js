@@ -7,6 +7,9 @@ const config = {
 	compilerOptions: { runes: true },
 	kit: {
 		adapter: adapter({ out: 'build' }),
+		// The cross-site check is ours (guardCrossSite in hooks.server.ts): SvelteKit's compares with
+		// adapter-node's assumed https:// when ORIGIN is unset and refuses every form on http://localhost.
+		csrf: { trustedOrigins: ['*'] },
 		// SvelteKit adds hashes for its own inline scripts; nothing else may run or frame the app.
 		csp: {
 			mode: 'auto',

@@ -6,6 +6,8 @@ declare global {
 		interface Locals {
 			requestId: string;
 			clientIp: string | null;
+			/** The public URL is https: session cookies are Secure (hooks.server.ts decides). */
+			secureCookies: boolean;
 			theme: Theme;
 			user: AuthUser | null;
 			session: AuthSession | null;

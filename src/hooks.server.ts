@@ -6,6 +6,7 @@ import { stopAllGenerations } from '$lib/server/chat/answer/generate';
 import { watchForInterruptedAnswers } from '$lib/server/chat/interrupted';
 import { closeDatabase, getDatabase } from '$lib/server/db';
 import { env } from '$lib/server/env';
+import { isCrossSite, publicOrigin } from '$lib/server/http/public-origin';
 import { AppError, errorMessage } from '$lib/server/errors';
 import { logger } from '$lib/server/logging/logger';
 import { parseTheme, THEME_COOKIE } from '$lib/theme/theme';
@@ -47,13 +48,15 @@ const assignRequestId: Handle = ({ event, resolve }) => {
 };
 
 /**
- * Cookie-authenticated API calls must come from our own pages. SvelteKit's origin check covers
- * form posts; this covers JSON posts to tRPC (SameSite=Lax already stops most of them).
+ * The one cross-site check, for form actions and the API alike (SvelteKit's own is switched off in
+ * svelte.config.js: it compares against adapter-node's guess of the scheme, which is https without
+ * ORIGIN, so it refused every post from http://localhost). Also decides whether cookies are Secure.
  */
-const guardApiOrigin: Handle = ({ event, resolve }) => {
-	if (event.url.pathname.startsWith('/api/') && event.request.method !== 'GET' && !event.request.headers.has('authorization')) {
-		const origin = event.request.headers.get('origin');
-		if (origin && origin !== event.url.origin) error(403, 'Cross-site API requests are not allowed');
+const guardCrossSite: Handle = ({ event, resolve }) => {
+	const site = publicOrigin(event.url, { origin: env().ORIGIN, protocolHeader: env().PROTOCOL_HEADER });
+	event.locals.secureCookies = site.https;
+	if (isCrossSite(event.request, site.allowed)) {
+		error(403, event.url.pathname.startsWith('/api/') ? 'Cross-site API requests are not allowed' : 'Cross-site form submissions are not allowed');
 	}
 	return resolve(event);
 };
@@ -63,7 +66,7 @@ const authenticate: Handle = async ({ event, resolve }) => {
 	event.locals.user = null;
 	event.locals.session = null;
 	if (event.url.pathname !== '/healthz' && hasCredentials(event.request.headers, event.cookies)) {
-		const identity = await authenticateRequest(await getDatabase(), event.request.headers, event.cookies, event.url.protocol === 'https:');
+		const identity = await authenticateRequest(await getDatabase(), event.request.headers, event.cookies, event.locals.secureCookies);
 		event.locals.user = identity.user;
 		event.locals.session = identity.session;
 	}
@@ -100,7 +103,7 @@ const logRequest: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
-export const handle = sequence(assignRequestId, logRequest, securityHeaders, guardApiOrigin, authenticate, applyTheme);
+export const handle = sequence(assignRequestId, logRequest, securityHeaders, guardCrossSite, authenticate, applyTheme);
 
 /** Unexpected errors: log with the request id, show the user a safe message with that id. */
 export const handleError: HandleServerError = ({ error, event, status }) => {

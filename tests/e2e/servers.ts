@@ -12,3 +12,5 @@ export const FAKE_LLM_PORT = 11439 + OFFSET;
 export const FAKE_LLM_URL = `http://127.0.0.1:${FAKE_LLM_PORT}/v1`;
 /** Its loopback control endpoint, to make the next answer fail (scripts/dev-fake-llm.ts). */
 export const FAKE_LLM_CONTROL_PORT = 11440 + OFFSET;
+/** The built server started the way the README says: only PORT set (playwright.config.ts). */
+export const FIRST_RUN_PORT = 4329 + OFFSET;

@@ -309,10 +309,9 @@ describe('conversations through the API', () => {
 		await expect(other.sessions.delete({ id: mine.sessionId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
 		await expect(other.export({ sessionId: mine.sessionId, format: 'json' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
 		await expect(other.shares.create({ id: mine.sessionId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-		const stream = await other.stream({ messageId: mine.assistantMessage.id });
-		await expect((async () => {
-			for await (const event of stream) void event;
-		})()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+		// Refused before any stream opens, like every other procedure (issue 7).
+		await expect(other.stream({ messageId: mine.assistantMessage.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+		await expect(other.shares.list({ id: mine.sessionId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
 		expect(await test.db.prisma.message.count({ where: { sessionId: mine.sessionId, content: 'intrusion' } })).toBe(0);
 	});
 

@@ -57,28 +57,56 @@ async function preparePgliteSnapshot(fingerprint: string): Promise<string> {
 	}
 }
 
+/** Templates untouched this long are left over from earlier migration sets. */
+const STALE_TEMPLATE_MS = 24 * 60 * 60 * 1000;
+
 async function prepareNativeTemplate(fingerprint: string, serverUrl: string): Promise<string> {
 	const name = `airassist_tpl_${fingerprint}`;
 	await withServerUrlDatabase(serverUrl, async (admin) => {
-		// Templates of earlier migration sets are no longer useful; drop any not in use.
-		const stale = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'airassist\\_tpl\\_%' and datname <> $1`, [name]);
-		for (const { datname } of stale.rows) await admin.query(`drop database if exists "${datname}"`).catch(() => undefined);
-		const found = await admin.query('select 1 from pg_database where datname = $1', [name]);
-		if (found.rowCount) return;
-		// Build under a temporary name and rename when complete, so a crashed run leaves no half-migrated template.
-		const building = `${name}_building_${process.pid}`;
-		await admin.query(`drop database if exists ${building}`);
-		await admin.query(`create database ${building}`);
-		const db = await openDatabase({ engine: 'postgres', url: databaseUrl(serverUrl, building) }, { poolSize: 2 });
-		try {
-			await db.withSession(assertServerSupported);
-			await migrate(db, await loadMigrations(path.resolve('migrations')));
-		} finally {
-			await db.close();
+		// Other checkouts (other branches, other migration sets) may share this server and run at the
+		// same time: only templates nobody has used for a day are dropped, never a sibling's fresh one.
+		const others = await admin.query<{ datname: string; touched: string | null }>(
+			`select datname, shobj_description(oid, 'pg_database') as touched from pg_database where datname like 'airassist\\_tpl\\_%' and datname <> $1 and datname not like '%\\_building\\_%'`,
+			[name]
+		);
+		for (const { datname, touched } of others.rows) {
+			const touchedAt = touched ? Date.parse(touched) : NaN;
+			if (Number.isFinite(touchedAt) && Date.now() - touchedAt > STALE_TEMPLATE_MS) {
+				await admin.query(`drop database if exists "${datname}"`).catch(() => undefined);
+			}
 		}
-		await admin.query(`alter database ${building} rename to ${name}`);
 	});
+	await ensureNativeTemplate(name, serverUrl);
 	return name;
+}
+
+/**
+ * Creates the migrated template `name` unless it exists, and marks it as used now. Test files call
+ * it again if the template vanished mid-run (an older checkout's setup dropped it as stale).
+ */
+export async function ensureNativeTemplate(name: string, serverUrl: string): Promise<void> {
+	await withServerUrlDatabase(serverUrl, async (admin) => {
+		const found = await admin.query('select 1 from pg_database where datname = $1', [name]);
+		if (!found.rowCount) {
+			// Build under a temporary name and rename when complete, so a crashed run leaves no half-migrated template.
+			const building = `${name}_building_${process.pid}_${Date.now().toString(36)}`;
+			await admin.query(`create database ${building}`);
+			const db = await openDatabase({ engine: 'postgres', url: databaseUrl(serverUrl, building) }, { poolSize: 2 });
+			try {
+				await db.withSession(assertServerSupported);
+				await migrate(db, await loadMigrations(path.resolve('migrations')));
+			} finally {
+				await db.close();
+			}
+			// Another process may have finished the same template first: then ours is surplus.
+			await admin.query(`alter database ${building} rename to ${name}`).catch(async (error: unknown) => {
+				await admin.query(`drop database if exists ${building}`);
+				const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
+				if (!exists.rowCount) throw error;
+			});
+		}
+		await admin.query(`comment on database ${name} is '${new Date().toISOString()}'`);
+	});
 }
 
 function requiredNativeUrl(url: string | undefined): string {

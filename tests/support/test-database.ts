@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { inject } from 'vitest';
 import { openDatabase, openEmbedded, type Database } from '../../src/lib/server/db/client';
 import { openPglite, type EmbeddedPostgres } from '../../src/lib/server/db/pglite-engine';
+import { ensureNativeTemplate } from './global-setup';
 import { databaseUrl, withServerUrlDatabase } from './native-admin';
 
 export type TestEngine = 'pglite' | 'native';
@@ -44,7 +45,13 @@ async function createNative(options: TestDatabaseOptions): Promise<TestDatabase>
 	const name = `airassist_t_${randomBytes(6).toString('hex')}`;
 	// template1 carries pgvector (installed there by the setup script) but no AirAssist schema.
 	const template = options.empty ? 'template1' : inject('nativeTemplate');
-	await withServerUrlDatabase(serverUrl, (admin) => admin.query(`create database ${name} template ${template}`));
+	const create = () => withServerUrlDatabase(serverUrl, (admin) => admin.query(`create database ${name} template ${template}`));
+	await create().catch(async (error: unknown) => {
+		// 3D000: the template is gone (another checkout sharing this server dropped it); make it again.
+		if (options.empty || !(error instanceof Error && 'code' in error && error.code === '3D000')) throw error;
+		await ensureNativeTemplate(template, serverUrl);
+		await create();
+	});
 	const url = databaseUrl(serverUrl, name);
 	const db = await openDatabase({ engine: 'postgres', url }, { poolSize: options.poolSize ?? 5 });
 	return {

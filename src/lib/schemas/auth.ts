@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { userText } from './text';
 
 /** Shared by forms (client) and procedures (server): one definition of what valid input is. */
 export const PASSWORD_MIN = 8;
@@ -16,7 +17,7 @@ export const newPasswordSchema = z
 	.min(PASSWORD_MIN, `Use at least ${PASSWORD_MIN} characters`)
 	.max(PASSWORD_MAX, `Use at most ${PASSWORD_MAX} characters`);
 
-export const displayNameSchema = z.string().trim().max(80, 'Use at most 80 characters');
+export const displayNameSchema = userText().trim().max(80, 'Use at most 80 characters');
 
 export const signUpInput = z.object({
 	email: emailSchema,

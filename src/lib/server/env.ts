@@ -10,6 +10,9 @@ const envSchema = z.object({
 	DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
 	OPENAI_API_KEY: z.string().trim().optional(),
 	OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+	// Read by adapter-node too; validated here so the app knows whether the request's scheme can be trusted.
+	ORIGIN: z.url({ protocol: /^https?$/ }).optional(),
+	PROTOCOL_HEADER: z.string().trim().regex(/^[\w-]+$/).optional(),
 	AUTH_SIGNUPS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(5),
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 	NODE_ENV: z.string().default('development')
@@ -22,6 +25,8 @@ const EXPECTED: Record<keyof Env, string> = {
 	DATABASE_POOL_SIZE: 'must be a whole number of connections between 1 and 500',
 	OPENAI_API_KEY: 'must be a string',
 	OPENAI_BASE_URL: 'must be an absolute URL such as http://127.0.0.1:11434/v1',
+	ORIGIN: 'must be the public URL people open, such as https://assist.example.com',
+	PROTOCOL_HEADER: 'must be a header name such as x-forwarded-proto',
 	AUTH_SIGNUPS_PER_IP_PER_HOUR: 'must be a whole number from 1 to 100000',
 	LOG_LEVEL: 'must be one of fatal, error, warn, info, debug, trace, silent',
 	NODE_ENV: 'must be a string'

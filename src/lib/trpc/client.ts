@@ -1,6 +1,7 @@
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import superjson from 'superjson';
 import type { AppRouter } from '$lib/server/trpc/router';
+import { MAX_BATCH_SIZE } from './limits';
 
 export type { AppRouter };
 
@@ -22,7 +23,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
 			splitLink({
 				condition: (op) => op.type === 'subscription',
 				true: httpSubscriptionLink({ url, transformer: superjson, ...(options.EventSource ? { EventSource: options.EventSource } : {}) }),
-				false: httpBatchLink({ url, transformer: superjson, ...(options.fetch ? { fetch: options.fetch } : {}), headers: options.headers ?? (() => ({})) })
+				false: httpBatchLink({ url, transformer: superjson, maxItems: MAX_BATCH_SIZE, ...(options.fetch ? { fetch: options.fetch } : {}), headers: options.headers ?? (() => ({})) })
 			})
 		]
 	});

@@ -8,9 +8,9 @@ import type { Actions, PageServerLoad } from './$types';
 export const load: PageServerLoad = () => redirect(303, '/');
 
 export const actions: Actions = {
-	default: async ({ locals, cookies, url }) => {
+	default: async ({ locals, cookies }) => {
 		if (locals.session?.via === 'cookie') await invalidateSession(await getDatabase(), locals.session.id);
-		clearSessionCookie(cookies, url.protocol === 'https:');
+		clearSessionCookie(cookies, locals.secureCookies);
 		redirect(303, '/login');
 	}
 };

@@ -63,7 +63,8 @@ describe('offline provider', () => {
 		expect(result.text).toContain('OPENAI_API_KEY');
 		expect(result.text).toContain('OPENAI_BASE_URL');
 		expect(result.text).toMatch(/Ollama/);
-		expect(result.text).toMatch(/admin model settings/);
+		expect(result.text).toMatch(/OPENAI_BASE_URL/);
+		expect(result.text).not.toMatch(/admin/i);
 		expect(result.text).not.toContain('[1]');
 	});
 

@@ -89,10 +89,9 @@ export class OfflineChatProvider implements ChatProvider {
 		return [
 			opening,
 			'',
-			'To get written answers from a language model, an administrator can:',
-			'- set `OPENAI_API_KEY` to use OpenAI models, or',
-			'- set `OPENAI_BASE_URL` to an OpenAI-compatible server such as Ollama (`http://127.0.0.1:11434/v1`), vLLM or LM Studio, or',
-			'- add a model in the admin model settings.'
+			'To get written answers from a language model, whoever runs this server can restart it with:',
+			'- `OPENAI_API_KEY` set, to use OpenAI models, or',
+			'- `OPENAI_BASE_URL` set to an OpenAI-compatible server such as Ollama (`http://127.0.0.1:11434/v1`), vLLM or LM Studio.'
 		].join('\n');
 	}
 }

@@ -39,6 +39,9 @@ export async function createShare(db: Database, userId: string, sessionId: strin
 
 export function listShares(db: Database, userId: string, sessionId: string) {
 	return asUser(db, userId, async (tx) => {
+		// Like its siblings: someone else's chat is not found, rather than a chat without shares.
+		const session = await tx.chatSession.findUnique({ where: { id: sessionId }, select: { id: true } });
+		if (!session) throw new AppError('NOT_FOUND', 'That chat does not exist or is not yours.');
 		const shares = await tx.chatShare.findMany({ where: { sessionId }, select: { id: true, token: true, createdAt: true, revokedAt: true }, orderBy: { createdAt: 'desc' } });
 		return shares.map((share) => ({ id: share.id, path: `/share/${share.token}`, createdAt: share.createdAt, revokedAt: share.revokedAt }));
 	});

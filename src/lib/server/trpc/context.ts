@@ -64,7 +64,7 @@ export async function createRequestContext(event: RequestEvent): Promise<Context
 	} catch (cause) {
 		throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: `The database is unavailable: ${errorMessage(cause)}`, cause });
 	}
-	const secure = event.url.protocol === 'https:';
+	const secure = event.locals.secureCookies;
 	return createInnerContext({
 		db,
 		request: { requestId: event.locals.requestId, ip: event.locals.clientIp, userAgent: event.request.headers.get('user-agent') },

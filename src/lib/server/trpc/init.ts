@@ -2,12 +2,10 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z, ZodError } from 'zod';
 import { AppError, type AppErrorCode } from '../errors';
+import { clientErrorOf } from './client-error';
 import type { Context } from './context';
 
 export type FieldErrors = Record<string, string[] | undefined>;
-
-/** Messages of unexpected errors can carry SQL or internals; clients get this instead. */
-export const INTERNAL_MESSAGE = 'Something went wrong on our side. Please try again; if it keeps happening, report the request id.';
 
 type TrpcCode = TRPCError['code'];
 
@@ -41,13 +39,14 @@ const t = initTRPC.context<Context>().create({
 		const appError = appErrorOf(error);
 		let fieldErrors: FieldErrors | null = error.cause instanceof ZodError ? z.flattenError(error.cause).fieldErrors : null;
 		if (appError?.field) fieldErrors = { ...fieldErrors, [appError.field]: [appError.message] };
-		const safeMessage = error.code === 'INTERNAL_SERVER_ERROR' && !appError ? INTERNAL_MESSAGE : shape.message;
+		const client = clientErrorOf(error, appError ? TRPC_CODE_OF[appError.code] : null);
 		return {
 			...shape,
-			message: safeMessage,
+			code: client.rpcCode,
+			message: client.message,
 			data: {
-				code: shape.data.code,
-				httpStatus: shape.data.httpStatus,
+				code: client.code,
+				httpStatus: client.httpStatus,
 				path: shape.data.path,
 				fieldErrors,
 				retryAfterSeconds: appError?.retryAfterSeconds ?? null,

@@ -1,4 +1,5 @@
-import { baseProcedure, middleware, TRPCError } from './init';
+import { AppError } from '../errors';
+import { baseProcedure, middleware } from './init';
 
 /** Anyone may call it. */
 export const publicProcedure = baseProcedure;
@@ -6,7 +7,7 @@ export const publicProcedure = baseProcedure;
 /** A signed-in caller (session cookie or API token); inside, `ctx.user` and `ctx.session` are non-null. */
 export const authedProcedure = publicProcedure.use(
 	middleware(({ ctx, next }) => {
-		if (!ctx.user || !ctx.session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
+		if (!ctx.user || !ctx.session) throw new AppError('UNAUTHORIZED', 'Sign in to continue.');
 		return next({ ctx: { user: ctx.user, session: ctx.session } });
 	})
 );
@@ -17,7 +18,7 @@ export const authedProcedure = publicProcedure.use(
  */
 export const adminProcedure = authedProcedure.use(
 	middleware(({ ctx, next }) => {
-		if (ctx.user?.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'Only administrators can do that.' });
+		if (ctx.user?.role !== 'admin') throw new AppError('FORBIDDEN', 'Only administrators can do that.');
 		return next();
 	})
 );

@@ -1,5 +1,5 @@
 import { redirect } from '@sveltejs/kit';
-import { createApiTokenInput, idInput, updateProfileInput, updateSettingsInput } from '$lib/schemas/account';
+import { apiTokenIdInput, createApiTokenInput, signInSessionIdInput, updateProfileInput, updateSettingsInput } from '$lib/schemas/account';
 import { changePasswordInput, deleteAccountInput } from '$lib/schemas/auth';
 import { deleteAccount, getProfile, listSessions, revokeOtherSessions, revokeSession, updateProfile } from '$lib/server/account/account.service';
 import { getSettings, updateSettings } from '$lib/server/account/settings.service';
@@ -82,7 +82,7 @@ export const actions: Actions = {
 
 	revokeSession: async (event) => {
 		const { user, sessionId } = signedIn(event);
-		const parsed = idInput.safeParse({ id: field(await event.request.formData(), 'id') });
+		const parsed = signInSessionIdInput.safeParse({ id: field(await event.request.formData(), 'id') });
 		if (!parsed.success) return invalid('sessions', {}, parsed.error);
 		try {
 			await revokeSession(await getDatabase(), user.id, parsed.data.id);
@@ -90,7 +90,7 @@ export const actions: Actions = {
 			return failed('sessions', {}, error);
 		}
 		if (parsed.data.id === sessionId) {
-			clearSessionCookie(event.cookies, event.url.protocol === 'https:');
+			clearSessionCookie(event.cookies, event.locals.secureCookies);
 			redirect(303, '/login');
 		}
 		return { form: 'sessions' as const, saved: true };
@@ -118,7 +118,7 @@ export const actions: Actions = {
 
 	revokeToken: async (event) => {
 		const { user } = signedIn(event);
-		const parsed = idInput.safeParse({ id: field(await event.request.formData(), 'id') });
+		const parsed = apiTokenIdInput.safeParse({ id: field(await event.request.formData(), 'id') });
 		if (!parsed.success) return invalid('tokens', {}, parsed.error);
 		try {
 			await asUser(await getDatabase(), user.id, (tx) => revokeApiToken(tx, parsed.data.id));
@@ -137,7 +137,7 @@ export const actions: Actions = {
 		} catch (error) {
 			return failed('delete', {}, error);
 		}
-		clearSessionCookie(event.cookies, event.url.protocol === 'https:');
+		clearSessionCookie(event.cookies, event.locals.secureCookies);
 		redirect(303, '/?deleted=1');
 	}
 };

@@ -19,7 +19,7 @@ export const actions: Actions = {
 		if (!parsed.success) return invalid('signIn', values, parsed.error);
 		try {
 			const { session } = await signIn(await getDatabase(), parsed.data, { ip: locals.clientIp, userAgent: request.headers.get('user-agent') });
-			setSessionCookie(cookies, session.token, session.expiresAt, url.protocol === 'https:');
+			setSessionCookie(cookies, session.token, session.expiresAt, locals.secureCookies);
 		} catch (error) {
 			return failed('signIn', values, error);
 		}

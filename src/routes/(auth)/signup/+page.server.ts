@@ -20,7 +20,7 @@ export const actions: Actions = {
 		if (!parsed.success) return invalid('signUp', values, parsed.error);
 		try {
 			const { session } = await signUp(await getDatabase(), parsed.data, { ip: locals.clientIp, userAgent: request.headers.get('user-agent') }, authThrottlePolicy());
-			setSessionCookie(cookies, session.token, session.expiresAt, url.protocol === 'https:');
+			setSessionCookie(cookies, session.token, session.expiresAt, locals.secureCookies);
 		} catch (error) {
 			return failed('signUp', values, error);
 		}

@@ -1,5 +1,5 @@
 import { changePasswordInput, deleteAccountInput } from '$lib/schemas/auth';
-import { createApiTokenInput, idInput, updateProfileInput } from '$lib/schemas/account';
+import { apiTokenIdInput, createApiTokenInput, signInSessionIdInput, updateProfileInput } from '$lib/schemas/account';
 import { deleteAccount, getProfile, listSessions, revokeOtherSessions, revokeSession, updateProfile } from '../../account/account.service';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../auth/api-token.service';
 import { changePassword } from '../../auth/auth.service';
@@ -24,7 +24,7 @@ export const accountRouter = router({
 
 	sessions: router({
 		list: authedProcedure.query(({ ctx }) => listSessions(ctx.db, ctx.user.id, cookieSessionId(ctx.session))),
-		revoke: authedProcedure.input(idInput).mutation(async ({ ctx, input }) => {
+		revoke: authedProcedure.input(signInSessionIdInput).mutation(async ({ ctx, input }) => {
 			await revokeSession(ctx.db, ctx.user.id, input.id);
 			if (input.id === cookieSessionId(ctx.session)) ctx.cookies?.clear();
 			return { revoked: true };
@@ -36,7 +36,7 @@ export const accountRouter = router({
 		list: authedProcedure.query(({ ctx }) => asUser(ctx.db, ctx.user.id, listApiTokens)),
 		/** The full token is in this response only; afterwards only its prefix is shown. */
 		create: authedProcedure.input(createApiTokenInput).mutation(({ ctx, input }) => asUser(ctx.db, ctx.user.id, (tx) => createApiToken(tx, ctx.user.id, input))),
-		revoke: authedProcedure.input(idInput).mutation(async ({ ctx, input }) => {
+		revoke: authedProcedure.input(apiTokenIdInput).mutation(async ({ ctx, input }) => {
 			await asUser(ctx.db, ctx.user.id, (tx) => revokeApiToken(tx, input.id));
 			return { revoked: true };
 		})

@@ -13,6 +13,7 @@ import {
 	sessionIdInput,
 	shareIdInput
 } from '$lib/schemas/chat';
+import { assertAnswerVisible } from '../../chat/answer-access';
 import { editAndResend, getSession, listThread, regenerateAnswer, sendMessage, stopAnswer, streamAnswer, switchBranch } from '../../chat/chat.service';
 import { exportChat } from '../../chat/export.service';
 import { chatModelOptions } from '../../chat/models.service';
@@ -51,7 +52,10 @@ export const chatRouter = router({
 	send: authedProcedure.input(sendMessageInput).mutation(({ ctx, input }) => sendMessage(ctx, ctx.user.id, input)),
 
 	/** Snapshot, deltas, then the saved answer. Closing it doesn't stop the answer; `chat.stop` does. */
-	stream: authedProcedure.input(messageIdInput).subscription(({ ctx, input, signal }) => streamAnswer(ctx, ctx.user.id, input.messageId, signal)),
+	stream: authedProcedure.input(messageIdInput).subscription(async ({ ctx, input, signal }) => {
+		await assertAnswerVisible(ctx.db, ctx.user.id, input.messageId);
+		return streamAnswer(ctx, ctx.user.id, input.messageId, signal);
+	}),
 
 	stop: authedProcedure.input(messageIdInput).mutation(({ ctx, input }) => stopAnswer(ctx, ctx.user.id, input.messageId)),
 	regenerate: authedProcedure.input(regenerateInput).mutation(({ ctx, input }) => regenerateAnswer(ctx, ctx.user.id, input.messageId, input.model)),

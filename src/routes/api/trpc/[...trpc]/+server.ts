@@ -2,6 +2,7 @@ import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { logger } from '$lib/server/logging/logger';
 import { createRequestContext } from '$lib/server/trpc/context';
 import { appRouter } from '$lib/server/trpc/router';
+import { MAX_BATCH_SIZE } from '$lib/trpc/limits';
 import type { RequestHandler } from './$types';
 
 const handler: RequestHandler = (event) =>
@@ -9,6 +10,7 @@ const handler: RequestHandler = (event) =>
 		endpoint: '/api/trpc',
 		req: event.request,
 		router: appRouter,
+		maxBatchSize: MAX_BATCH_SIZE,
 		createContext: () => createRequestContext(event),
 		onError({ error, path, type }) {
 			// Expected failures (bad input, not found, forbidden) are the caller's business; log the rest.
