@@ -12,6 +12,9 @@ const envSchema = z.object({
 	OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
 	AUTH_SIGNUPS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(5),
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+	ANALYTICS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+	// Long enough that guessing is hopeless; compared in constant time by GET /metrics.
+	METRICS_TOKEN: z.string().trim().min(16).max(512).optional(),
 	NODE_ENV: z.string().default('development')
 });
 
@@ -24,6 +27,8 @@ const EXPECTED: Record<keyof Env, string> = {
 	OPENAI_BASE_URL: 'must be an absolute URL such as http://127.0.0.1:11434/v1',
 	AUTH_SIGNUPS_PER_IP_PER_HOUR: 'must be a whole number from 1 to 100000',
 	LOG_LEVEL: 'must be one of fatal, error, warn, info, debug, trace, silent',
+	ANALYTICS_RETENTION_DAYS: 'must be a whole number of days from 1 to 3650',
+	METRICS_TOKEN: 'must be a secret of 16 to 512 characters (e.g. `openssl rand -hex 32`), or unset to disable GET /metrics',
 	NODE_ENV: 'must be a string'
 };
 

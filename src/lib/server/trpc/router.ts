@@ -1,5 +1,6 @@
 import { createCallerFactory, router } from './init';
 import { accountRouter } from './routers/account';
+import { analyticsRouter } from './routers/analytics';
 import { authRouter } from './routers/auth';
 import { chatRouter } from './routers/chat';
 import { healthRouter } from './routers/health';
@@ -11,7 +12,8 @@ export const appRouter = router({
 	auth: authRouter,
 	account: accountRouter,
 	settings: settingsRouter,
-	chat: chatRouter
+	chat: chatRouter,
+	analytics: analyticsRouter
 });
 
 export type AppRouter = typeof appRouter;
