@@ -112,15 +112,13 @@ export class JobQueue {
 
 	/** Creates the queue, or brings its settings up to date (several processes may race here). */
 	async ensureQueue(name: string, settings: QueueSettings = {}): Promise<void> {
-		const queue = {
-			name,
-			policy: settings.policy ?? 'standard',
-			retryLimit: settings.retryLimit,
-			retryDelay: settings.retryDelaySeconds,
-			retryBackoff: settings.retryBackoff,
-			expireInSeconds: settings.expireInSeconds,
-			deadLetter: settings.deadLetter
-		};
+		// pg-boss checks options by presence (`'deadLetter' in options`), so unset ones are left out.
+		const queue: PgBoss.Queue = { name, policy: settings.policy ?? 'standard' };
+		if (settings.retryLimit !== undefined) queue.retryLimit = settings.retryLimit;
+		if (settings.retryDelaySeconds !== undefined) queue.retryDelay = settings.retryDelaySeconds;
+		if (settings.retryBackoff !== undefined) queue.retryBackoff = settings.retryBackoff;
+		if (settings.expireInSeconds !== undefined) queue.expireInSeconds = settings.expireInSeconds;
+		if (settings.deadLetter !== undefined) queue.deadLetter = settings.deadLetter;
 		if (settings.deadLetter) await this.ensureQueue(settings.deadLetter);
 		if (!(await this.boss.getQueue(name))) {
 			try {
