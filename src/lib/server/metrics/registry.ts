@@ -7,7 +7,6 @@ import { liveGenerations } from '../chat/stream-hub';
  * sampler.ts.
  */
 export const registry = new Registry();
-registry.setDefaultLabels({ app: 'airassist' });
 // Memory, CPU, GC, handles and event-loop delay (nodejs_eventloop_lag_*) of this process.
 collectDefaultMetrics({ register: registry });
 
