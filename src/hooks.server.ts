@@ -1,14 +1,16 @@
-import { error, type Handle, type HandleServerError, type RequestEvent, type ServerInit } from '@sveltejs/kit';
+import { error, isHttpError, isRedirect, type Handle, type HandleServerError, type RequestEvent, type ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { building, dev } from '$app/environment';
 import { authenticateRequest, hasCredentials } from '$lib/server/auth/request-auth';
+import { startBackgroundWork, stopBackgroundWork } from '$lib/server/background';
 import { stopAllGenerations } from '$lib/server/chat/answer/generate';
-import { watchForInterruptedAnswers } from '$lib/server/chat/interrupted';
+import { closeAnswersInterruptedByRestart } from '$lib/server/chat/interrupted';
 import { closeDatabase, getDatabase } from '$lib/server/db';
 import { env } from '$lib/server/env';
 import { isCrossSite, publicOrigin } from '$lib/server/http/public-origin';
 import { AppError, errorMessage } from '$lib/server/errors';
 import { logger } from '$lib/server/logging/logger';
+import { recordHttpRequest } from '$lib/server/metrics';
 import { parseTheme, THEME_COOKIE } from '$lib/theme/theme';
 
 /** Boot: validate settings, open and migrate the database before the first request; fail fast if we can't. */
@@ -18,7 +20,8 @@ export const init: ServerInit = async () => {
 		env(); // validates every setting, not only the ones the database needs
 		const db = await getDatabase();
 		logger.info({ engine: db.engine }, 'database ready');
-		watchForInterruptedAnswers(db);
+		closeAnswersInterruptedByRestart(db);
+		startBackgroundWork(db);
 	} catch (error) {
 		// Expected failures (bad settings, unreachable or unsuitable server) need no stack trace.
 		logger.fatal(error instanceof AppError ? { code: error.code } : { err: error }, 'start-up failed');
@@ -27,8 +30,11 @@ export const init: ServerInit = async () => {
 		if (!dev) process.exit(1);
 	}
 	process.once('sveltekit:shutdown', () => {
-		// Save answers in flight as stopped, then close the database (PGlite flushes to disk).
-		void stopAllGenerations(5_000).finally(() => void closeDatabase());
+		// Save answers in flight as stopped, stop the job queue and write buffered events and counts,
+		// then close the database (PGlite flushes to disk).
+		void stopAllGenerations(5_000)
+			.then(stopBackgroundWork)
+			.finally(() => void closeDatabase());
 	});
 };
 
@@ -39,6 +45,25 @@ function clientIp(event: RequestEvent): string | null {
 		return null; // not available when prerendering or in some test harnesses
 	}
 }
+
+/** Monitoring traffic isn't counted as requests (it would drown a quiet instance's figures). */
+const UNCOUNTED_PATHS = new Set(['/healthz', '/metrics']);
+
+/** Counts requests and server errors (Prometheus, and the per-minute figures the sampler sums). */
+const countRequest: Handle = async ({ event, resolve }) => {
+	if (UNCOUNTED_PATHS.has(event.url.pathname)) return resolve(event);
+	const started = performance.now();
+	const seconds = () => (performance.now() - started) / 1000;
+	try {
+		const response = await resolve(event);
+		recordHttpRequest(event.request.method, response.status, seconds());
+		return response;
+	} catch (thrown) {
+		const status = isHttpError(thrown) || isRedirect(thrown) ? thrown.status : 500;
+		recordHttpRequest(event.request.method, status, seconds());
+		throw thrown;
+	}
+};
 
 const assignRequestId: Handle = ({ event, resolve }) => {
 	const incoming = event.request.headers.get('x-request-id');
@@ -103,7 +128,7 @@ const logRequest: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
-export const handle = sequence(assignRequestId, logRequest, securityHeaders, guardCrossSite, authenticate, applyTheme);
+export const handle = sequence(countRequest, assignRequestId, logRequest, securityHeaders, guardCrossSite, authenticate, applyTheme);
 
 /** Unexpected errors: log with the request id, show the user a safe message with that id. */
 export const handleError: HandleServerError = ({ error, event, status }) => {

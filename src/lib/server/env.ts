@@ -15,6 +15,9 @@ const envSchema = z.object({
 	PROTOCOL_HEADER: z.string().trim().regex(/^[\w-]+$/).optional(),
 	AUTH_SIGNUPS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(5),
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+	ANALYTICS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+	// Long enough that guessing is hopeless; compared in constant time by GET /metrics.
+	METRICS_TOKEN: z.string().trim().min(16).max(512).optional(),
 	NODE_ENV: z.string().default('development')
 });
 
@@ -29,6 +32,8 @@ const EXPECTED: Record<keyof Env, string> = {
 	PROTOCOL_HEADER: 'must be a header name such as x-forwarded-proto',
 	AUTH_SIGNUPS_PER_IP_PER_HOUR: 'must be a whole number from 1 to 100000',
 	LOG_LEVEL: 'must be one of fatal, error, warn, info, debug, trace, silent',
+	ANALYTICS_RETENTION_DAYS: 'must be a whole number of days from 1 to 3650',
+	METRICS_TOKEN: 'must be a secret of 16 to 512 characters (e.g. `openssl rand -hex 32`), or unset to disable GET /metrics',
 	NODE_ENV: 'must be a string'
 };
 

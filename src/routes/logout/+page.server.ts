@@ -1,6 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import { clearSessionCookie } from '$lib/server/auth/cookies';
-import { invalidateSession } from '$lib/server/auth/session.service';
+import { signOut } from '$lib/server/auth/auth.service';
 import { getDatabase } from '$lib/server/db';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -8,8 +8,8 @@ import type { Actions, PageServerLoad } from './$types';
 export const load: PageServerLoad = () => redirect(303, '/');
 
 export const actions: Actions = {
-	default: async ({ locals, cookies }) => {
-		if (locals.session?.via === 'cookie') await invalidateSession(await getDatabase(), locals.session.id);
+	default: async ({ locals, cookies, request }) => {
+		await signOut(await getDatabase(), locals.user, locals.session, { ip: locals.clientIp, userAgent: request.headers.get('user-agent') });
 		clearSessionCookie(cookies, locals.secureCookies);
 		redirect(303, '/login');
 	}

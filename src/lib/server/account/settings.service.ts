@@ -1,4 +1,5 @@
 import type { UpdateSettingsInput } from '../../schemas/account';
+import { recordEvent } from '../analytics';
 import { asUser, type Database, type UserTransaction } from '../db';
 import { AppError } from '../errors';
 
@@ -50,15 +51,24 @@ export function getSettings(db: Database, userId: string) {
 	}));
 }
 
-export function updateSettings(db: Database, userId: string, input: UpdateSettingsInput): Promise<UserSettingsView> {
-	return asUser(db, userId, async (tx) => {
+export async function updateSettings(db: Database, userId: string, input: UpdateSettingsInput): Promise<UserSettingsView> {
+	const { view, changed } = await asUser(db, userId, async (tx) => {
 		if (input.defaultModel) {
 			const allowed = await listChatModels(tx, userId);
 			if (!allowed.some((model) => model.modelName === input.defaultModel)) {
 				throw new AppError('BAD_REQUEST', 'That model is not available on your plan.', { field: 'defaultModel' });
 			}
 		}
-		const row = await tx.userSettings.update({ where: { userId }, data: input, select: settingsSelect });
-		return toView(row);
+		const before = toView(await tx.userSettings.findUniqueOrThrow({ where: { userId }, select: settingsSelect }));
+		const view = toView(await tx.userSettings.update({ where: { userId }, data: input, select: settingsSelect }));
+		return { view, changed: changedFields(before, view) };
 	});
+	// Which settings changed, never their values: a system prompt is the user's own text.
+	if (changed.length > 0) recordEvent(db, { type: 'settings_changed', userId, data: { fields: changed } });
+	return view;
+}
+
+function changedFields(before: UserSettingsView, after: UserSettingsView): string[] {
+	const fields = ['theme', 'defaultModel', 'temperature', 'maxTokens', 'systemPrompt', 'useKnowledgeBase', 'language'] as const;
+	return fields.filter((field) => before[field] !== after[field]);
 }

@@ -1,9 +1,10 @@
 import type { ChangePasswordInput, SignInInput, SignUpInput } from '../../schemas/auth';
+import { recordEvent } from '../analytics';
 import type { Database } from '../db';
 import { AppError } from '../errors';
-import { authUserSelect, toAuthUser, type AuthUser } from './auth-user';
+import { authUserSelect, toAuthUser, type AuthSession, type AuthUser } from './auth-user';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password';
-import { createSession, invalidateUserSessions, type NewSession, type RequestMeta } from './session.service';
+import { createSession, invalidateSession, invalidateUserSessions, type NewSession, type RequestMeta } from './session.service';
 import { assertSignInAllowed, clearSignInFailures, DEFAULT_THROTTLE_POLICY, recordSignInFailure, reserveSignUp, type ThrottlePolicy } from './throttle.service';
 import { findSignInCandidate, findUserIdByEmail } from './user.repo';
 
@@ -36,7 +37,9 @@ export async function signUp(db: Database, input: SignUpInput, meta: RequestMeta
 		}
 		throw cause;
 	}
-	return { user: toAuthUser(created), session: await createSession(db, created.id, meta) };
+	const session = await createSession(db, created.id, meta);
+	recordEvent(db, { type: 'sign_up', userId: created.id, request: meta });
+	return { user: toAuthUser(created), session };
 }
 
 export async function signIn(db: Database, input: SignInInput, meta: RequestMeta, policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY): Promise<SignedIn> {
@@ -51,7 +54,15 @@ export async function signIn(db: Database, input: SignInInput, meta: RequestMeta
 	if (candidate.isDisabled) throw new AppError('FORBIDDEN', 'This account has been disabled. Contact your administrator.');
 	await clearSignInFailures(db, input.email);
 	await db.prisma.user.update({ where: { id: candidate.user.id }, data: { lastSignInAt: new Date() } });
-	return { user: candidate.user, session: await createSession(db, candidate.user.id, meta) };
+	const session = await createSession(db, candidate.user.id, meta);
+	recordEvent(db, { type: 'sign_in', userId: candidate.user.id, data: { via: 'password' }, request: meta });
+	return { user: candidate.user, session };
+}
+
+/** Ends the current browser session (API tokens are revoked on their own page) and records the sign-out. */
+export async function signOut(db: Database, user: AuthUser | null, session: AuthSession | null, meta: RequestMeta): Promise<void> {
+	if (session?.via === 'cookie') await invalidateSession(db, session.id);
+	if (user) recordEvent(db, { type: 'sign_out', userId: user.id, request: meta });
 }
 
 /** Checks the current password, stores the new one and signs out every other session. */

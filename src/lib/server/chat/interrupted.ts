@@ -16,12 +16,10 @@ export async function closeInterruptedAnswers(db: Database, staleAfterMs: number
 	return count;
 }
 
-/** At start-up and then every 30 s (server engine: several processes may be writing answers). */
-export function watchForInterruptedAnswers(db: Database): () => void {
+/**
+ * At start-up. The periodic sweep for processes that die while others keep running is the
+ * once-per-cluster 'chat.interrupted-sweep' job (src/lib/server/jobs/recurring.ts).
+ */
+export function closeAnswersInterruptedByRestart(db: Database): void {
 	void closeInterruptedAnswers(db, db.engine === 'pglite' ? 0 : 60_000).catch((error: unknown) => logger.warn({ err: error }, 'interrupted-answer sweep failed'));
-	const timer = setInterval(() => {
-		void closeInterruptedAnswers(db, 60_000).catch((error: unknown) => logger.warn({ err: error }, 'interrupted-answer sweep failed'));
-	}, 30_000);
-	timer.unref?.();
-	return () => clearInterval(timer);
 }

@@ -1,5 +1,6 @@
 import { createCallerFactory, router } from './init';
 import { accountRouter } from './routers/account';
+import { analyticsRouter } from './routers/analytics';
 import { authRouter } from './routers/auth';
 import { chatRouter } from './routers/chat';
 import { healthRouter } from './routers/health';
@@ -13,7 +14,8 @@ export const appRouter = router({
 	account: accountRouter,
 	settings: settingsRouter,
 	chat: chatRouter,
-	usage: usageRouter
+	usage: usageRouter,
+	analytics: analyticsRouter
 });
 
 export type AppRouter = typeof appRouter;

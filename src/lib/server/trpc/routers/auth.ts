@@ -1,6 +1,5 @@
 import { signInInput, signUpInput } from '$lib/schemas/auth';
-import { signIn, signUp } from '../../auth/auth.service';
-import { invalidateSession } from '../../auth/session.service';
+import { signIn, signOut, signUp } from '../../auth/auth.service';
 import { authThrottlePolicy } from '../../auth/throttle-policy';
 import { router } from '../init';
 import { publicProcedure } from '../procedures';
@@ -21,7 +20,7 @@ export const authRouter = router({
 
 	/** Ends the current browser session (API tokens are revoked under account.apiTokens). */
 	signOut: publicProcedure.mutation(async ({ ctx }) => {
-		if (ctx.session?.via === 'cookie') await invalidateSession(ctx.db, ctx.session.id);
+		await signOut(ctx.db, ctx.user, ctx.session, ctx.request);
 		ctx.cookies?.clear();
 		return { signedOut: true };
 	}),

@@ -1,0 +1,25 @@
+import { closeAnalytics } from './analytics';
+import type { Database } from './db';
+import { startJobQueue, stopJobQueue } from './jobs';
+import { RECURRING_JOBS } from './jobs/recurring';
+import { logger } from './logging/logger';
+import { observeUpstreamCall, startInstanceReporting, stopInstanceReporting } from './metrics';
+import { setUpstreamObserver } from './services';
+
+/**
+ * Starts what runs beside request handling: this process's metrics report, and the job queue with
+ * the recurring jobs. The queue starts in the background — the first request doesn't wait for
+ * pg-boss to check (or, on a new database, create) its schema.
+ */
+export function startBackgroundWork(db: Database): void {
+	setUpstreamObserver({ observe: observeUpstreamCall });
+	startInstanceReporting(db);
+	void startJobQueue(db, RECURRING_JOBS).catch((error: unknown) => logger.error({ err: error }, 'job queue failed to start'));
+}
+
+/** Shutdown, before the database closes: running jobs finish (or are failed, to retry), buffered figures and events are written. */
+export async function stopBackgroundWork(): Promise<void> {
+	await stopJobQueue(5_000).catch((error: unknown) => logger.warn({ err: error }, 'job queue did not stop cleanly'));
+	await stopInstanceReporting();
+	await closeAnalytics();
+}
