@@ -7,6 +7,7 @@ import { stopAllGenerations, whenGenerationsSettled } from '../../src/lib/server
 import { forgetAllowedModels } from '../../src/lib/server/chat/models.service';
 import { closeInterruptedAnswers, INTERRUPTED_MESSAGE } from '../../src/lib/server/chat/interrupted';
 import { getSharedChat } from '../../src/lib/server/chat/share.service';
+import { flushEvents } from '../../src/lib/server/analytics';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/fake-openai-server';
 import { signedUpCaller } from '../support/callers';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -375,6 +376,41 @@ describe('offline assistant and interrupted answers', () => {
 		expect(await closeInterruptedAnswers(test.db, 0)).toBe(1);
 		const closed = await test.db.prisma.message.findUniqueOrThrow({ where: { id: orphan.id } });
 		expect(closed).toMatchObject({ status: 'error', content: 'half an ans', metadata: { error: INTERRUPTED_MESSAGE } });
+	});
+});
+
+describe('analytics events of chat flows', () => {
+	it('records chat created, message sent, regenerate and stop, with the model and counts but no message text', async () => {
+		const secret = 'my confidential question about zebras 8841';
+		const carol = await signedUpCaller(test.db, 'carol-events', undefined, services);
+		await test.db.prisma.profile.update({ where: { id: carol.user.id }, data: { tier: 'enterprise' } });
+		const empty = await carol.caller.chat.sessions.create({});
+		llm.script({ reply: 'a secret answer about zebras' });
+		llm.script({ reply: 'Zebras' });
+		const sent = await send(secret, null, carol);
+		await collect(sent.assistantMessage.id, carol.user.id);
+		await whenGenerationsSettled();
+		llm.script({ tokens: Array.from({ length: 40 }, (_, i) => `word${i} `), tokenDelayMs: 30 });
+		const again = await carol.caller.chat.regenerate({ messageId: sent.assistantMessage.id, model: null });
+		await collect(again.assistantMessage.id, carol.user.id, async (event, deltas) => {
+			if (event.type === 'delta' && deltas.length === 3) await carol.caller.chat.stop({ messageId: again.assistantMessage.id });
+		});
+		await whenGenerationsSettled();
+		await flushEvents(test.db);
+
+		const events = await test.db.prisma.analyticsEvent.findMany({ where: { userId: carol.user.id }, orderBy: { id: 'asc' } });
+		const chatEvents = events.filter((event) => event.eventType !== 'sign_up');
+		expect(chatEvents.map((event) => [event.eventType, event.sessionId])).toEqual([
+			['chat_created', empty.id],
+			['chat_created', sent.sessionId],
+			['message_sent', sent.sessionId],
+			['message_regenerated', sent.sessionId],
+			['generation_stopped', sent.sessionId]
+		]);
+		expect(chatEvents[2]?.eventData).toEqual({ model: 'gpt-4o-mini', characters: secret.length, knowledgeBase: false });
+		expect(chatEvents[4]?.eventData).toMatchObject({ model: 'gpt-4o-mini', reason: 'user' });
+		const everything = JSON.stringify(events, (_, value: unknown) => (typeof value === 'bigint' ? String(value) : value));
+		for (const text of ['zebras', 'confidential', 'word1']) expect(everything).not.toContain(text);
 	});
 });
 

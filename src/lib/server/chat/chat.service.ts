@@ -9,6 +9,7 @@ import { isFinal, prepareRegenerate, prepareSend, requireMessage } from './answe
 import { reserveAnswer } from './answer/reserve';
 import { retrieveContext } from './answer/retrieve';
 import type { ChatDeps, PreparedAnswer } from './answer/types';
+import { recordQuestionSent, recordRegenerated } from './chat-events';
 import { findSession, markAnswerStopped, setCurrentLeaf } from './message.repo';
 import { toSessionDetail } from './session-view';
 import { liveGenerations } from './stream-hub';
@@ -44,7 +45,7 @@ async function answer(deps: ChatDeps, prepared: PreparedAnswer) {
 	try {
 		const exchange = await persistExchange(deps, prepared);
 		committed.resolve();
-		return { exchange, warnings: reservation.warnings };
+		return { exchange, warnings: reservation.warnings, usedKnowledge: context.passages.length > 0 };
 	} catch (error) {
 		committed.reject(error);
 		throw error;
@@ -54,8 +55,9 @@ async function answer(deps: ChatDeps, prepared: PreparedAnswer) {
 /** A new question in a chat (or a new chat), answered in the background; stream it with streamAnswer. */
 export async function sendMessage(deps: ChatDeps, userId: string, input: SendMessageInput, placement?: { parentId: string | null }): Promise<SendResult> {
 	const prepared = await prepareSend(deps, userId, input, placement);
-	const { exchange, warnings } = await answer(deps, prepared);
+	const { exchange, warnings, usedKnowledge } = await answer(deps, prepared);
 	if (!exchange.userMessage) throw new Error('a send saved no question');
+	recordQuestionSent(deps.db, prepared, usedKnowledge);
 	return {
 		sessionId: exchange.sessionId,
 		userMessage: exchange.userMessage,
@@ -69,6 +71,7 @@ export async function sendMessage(deps: ChatDeps, userId: string, input: SendMes
 export async function regenerateAnswer(deps: ChatDeps, userId: string, messageId: string, requestedModel: string | null | undefined) {
 	const prepared = await prepareRegenerate(deps, userId, messageId, requestedModel);
 	const { exchange, warnings } = await answer(deps, prepared);
+	recordRegenerated(deps.db, prepared);
 	return { assistantMessage: exchange.assistantMessage, quotaWarnings: warnings };
 }
 

@@ -2,6 +2,7 @@ import type { ChatSessionDetail, ChatSessionSummary } from '$lib/chat/types';
 import type { ListSessionsInput } from '$lib/schemas/chat';
 import { asUser, type Database } from '../db';
 import { AppError } from '../errors';
+import { recordChatCreated } from './chat-events';
 import { answersInFlight, deleteSessionRow, insertSession, listSessions, updateSessionRow, type SessionPage } from './session.repo';
 import { toSessionDetail, toSessionSummary } from './session-view';
 import { liveGenerations } from './stream-hub';
@@ -10,10 +11,12 @@ export function listChatSessions(db: Database, userId: string, input: ListSessio
 	return asUser(db, userId, (tx) => listSessions(tx, input));
 }
 
-export function createChatSession(db: Database, userId: string, input: { title?: string; model?: string | null }): Promise<ChatSessionDetail> {
-	return asUser(db, userId, async (tx) =>
+export async function createChatSession(db: Database, userId: string, input: { title?: string; model?: string | null }): Promise<ChatSessionDetail> {
+	const session = await asUser(db, userId, async (tx) =>
 		toSessionDetail(await insertSession(tx, { userId, title: input.title ?? 'New chat', model: input.model ?? null, autoTitle: input.title === undefined }))
 	);
+	recordChatCreated(db, userId, session.id, input.model ?? null);
+	return session;
 }
 
 /** Updates one of the caller's chats; NOT_FOUND for anyone else's (row level security hides them). */

@@ -3,6 +3,7 @@ import { chatRequestFor } from '../../ai/provider-registry';
 import { ProviderError, type ChatProvider, type FinishReason, type TokenUsage } from '../../ai/provider';
 import { asUser } from '../../db';
 import { keepReservationAlive } from '../../usage/governed-call';
+import { recordStopped } from '../chat-events';
 import { savePartialAnswer } from '../message.repo';
 import { LiveGeneration, liveGenerations } from '../stream-hub';
 import { finishAnswer, settleOnly, unsavedAnswer, type AnswerOutcome } from './finish';
@@ -140,6 +141,7 @@ async function generate(deps: ChatDeps, job: AnswerJob, live: LiveGeneration): P
 	}
 
 	const final = await finishAnswer(deps, job, live, { ...outcome, timing, providerName });
+	if (outcome.status === 'stopped') recordStopped(deps.db, prepared, live.stopReason ?? 'user', outcome.usage.completionTokens);
 	live.publish({ type: 'done', message: final });
 	if (prepared.generateTitle && outcome.status === 'complete' && provider && provider.name !== 'offline') {
 		await generateTitle(deps, prepared, provider);
