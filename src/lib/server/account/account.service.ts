@@ -2,17 +2,15 @@ import type { UpdateProfileInput } from '../../schemas/account';
 import { asUser, type Database } from '../db';
 import { AppError } from '../errors';
 import { assertPassword } from '../auth/auth.service';
-
-const profileSelect = { id: true, email: true, displayName: true, avatarUrl: true, tier: true, role: true, createdAt: true } as const;
+import { deleteUserRow } from '../auth/user.repo';
+import { deleteOwnSessions, findOwnProfile, listLiveSessions, updateOwnProfile } from './account.repo';
 
 export function getProfile(db: Database, userId: string) {
-	return asUser(db, userId, (tx) => tx.profile.findUniqueOrThrow({ where: { id: userId }, select: profileSelect }));
+	return asUser(db, userId, (tx) => findOwnProfile(tx, userId));
 }
 
 export function updateProfile(db: Database, userId: string, input: UpdateProfileInput) {
-	return asUser(db, userId, (tx) =>
-		tx.profile.update({ where: { id: userId }, data: { displayName: input.displayName, avatarUrl: input.avatarUrl }, select: profileSelect })
-	);
+	return asUser(db, userId, (tx) => updateOwnProfile(tx, userId, { displayName: input.displayName, avatarUrl: input.avatarUrl }));
 }
 
 export interface SessionListItem {
@@ -27,26 +25,17 @@ export interface SessionListItem {
 
 /** The places this account is signed in, newest activity first; RLS limits it to the caller's own. */
 export async function listSessions(db: Database, userId: string, currentSessionId: string | null): Promise<SessionListItem[]> {
-	const rows = await asUser(db, userId, (tx) =>
-		tx.session.findMany({
-			where: { expiresAt: { gt: new Date() } },
-			select: { id: true, createdAt: true, lastSeenAt: true, expiresAt: true, ipAddress: true, userAgent: true },
-			orderBy: { lastSeenAt: 'desc' }
-		})
-	);
+	const rows = await asUser(db, userId, (tx) => listLiveSessions(tx, new Date()));
 	return rows.map((row) => ({ ...row, current: row.id === currentSessionId }));
 }
 
 export async function revokeSession(db: Database, userId: string, sessionId: string): Promise<void> {
-	const { count } = await asUser(db, userId, (tx) => tx.session.deleteMany({ where: { id: sessionId } }));
+	const count = await asUser(db, userId, (tx) => deleteOwnSessions(tx, { id: sessionId }));
 	if (count === 0) throw new AppError('NOT_FOUND', 'That session has already ended.');
 }
 
 export async function revokeOtherSessions(db: Database, userId: string, currentSessionId: string | null): Promise<number> {
-	const { count } = await asUser(db, userId, (tx) =>
-		tx.session.deleteMany({ where: currentSessionId ? { id: { not: currentSessionId } } : {} })
-	);
-	return count;
+	return asUser(db, userId, (tx) => deleteOwnSessions(tx, { allBut: currentSessionId }));
 }
 
 /**
@@ -55,5 +44,5 @@ export async function revokeOtherSessions(db: Database, userId: string, currentS
  */
 export async function deleteAccount(db: Database, userId: string, password: string): Promise<void> {
 	await assertPassword(db, userId, password, 'password');
-	await db.prisma.user.delete({ where: { id: userId } });
+	await deleteUserRow(db, userId);
 }

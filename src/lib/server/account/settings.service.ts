@@ -2,6 +2,7 @@ import type { UpdateSettingsInput } from '../../schemas/account';
 import { recordEvent } from '../analytics';
 import { asUser, type Database, type UserTransaction } from '../db';
 import { AppError } from '../errors';
+import { availableChatModelRows, findSettingsRow, updateSettingsRow } from './settings.repo';
 
 export interface UserSettingsView {
 	theme: 'system' | 'light' | 'dark';
@@ -21,17 +22,6 @@ export interface ModelChoice {
 	isDefault: boolean;
 }
 
-const settingsSelect = {
-	theme: true,
-	defaultModel: true,
-	temperature: true,
-	maxTokens: true,
-	systemPrompt: true,
-	useKnowledgeBase: true,
-	language: true,
-	updatedAt: true
-} as const;
-
 function toView(row: { theme: string; temperature: { toNumber(): number } } & Omit<UserSettingsView, 'theme' | 'temperature'>): UserSettingsView {
 	const theme = row.theme === 'light' || row.theme === 'dark' ? row.theme : 'system';
 	return { ...row, theme, temperature: row.temperature.toNumber() };
@@ -39,14 +29,13 @@ function toView(row: { theme: string; temperature: { toNumber(): number } } & Om
 
 /** Chat models this user's tier may use (SQL: get_available_models), default first. */
 export async function listChatModels(tx: UserTransaction, userId: string): Promise<ModelChoice[]> {
-	const rows = await tx.$queryRaw<{ model_name: string; display_name: string; provider: string; is_default: boolean }[]>`
-		select model_name, display_name, provider, is_default from public.get_available_models(${userId}::uuid) where model_type = 'chat'`;
+	const rows = await availableChatModelRows(tx, userId);
 	return rows.map((row) => ({ modelName: row.model_name, displayName: row.display_name, provider: row.provider, isDefault: row.is_default }));
 }
 
 export function getSettings(db: Database, userId: string) {
 	return asUser(db, userId, async (tx) => ({
-		settings: toView(await tx.userSettings.findUniqueOrThrow({ where: { userId }, select: settingsSelect })),
+		settings: toView(await findSettingsRow(tx, userId)),
 		models: await listChatModels(tx, userId)
 	}));
 }
@@ -59,8 +48,8 @@ export async function updateSettings(db: Database, userId: string, input: Update
 				throw new AppError('BAD_REQUEST', 'That model is not available on your plan.', { field: 'defaultModel' });
 			}
 		}
-		const before = toView(await tx.userSettings.findUniqueOrThrow({ where: { userId }, select: settingsSelect }));
-		const view = toView(await tx.userSettings.update({ where: { userId }, data: input, select: settingsSelect }));
+		const before = toView(await findSettingsRow(tx, userId));
+		const view = toView(await updateSettingsRow(tx, userId, input));
 		return { view, changed: changedFields(before, view) };
 	});
 	// Which settings changed, never their values: a system prompt is the user's own text.

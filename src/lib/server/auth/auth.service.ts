@@ -2,11 +2,11 @@ import type { ChangePasswordInput, SignInInput, SignUpInput } from '../../schema
 import { recordEvent } from '../analytics';
 import type { Database } from '../db';
 import { AppError } from '../errors';
-import { authUserSelect, toAuthUser, type AuthSession, type AuthUser } from './auth-user';
+import { toAuthUser, type AuthSession, type AuthUser } from './auth-user';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password';
 import { createSession, invalidateSession, invalidateUserSessions, type NewSession, type RequestMeta } from './session.service';
 import { assertSignInAllowed, clearSignInFailures, DEFAULT_THROTTLE_POLICY, recordSignInFailure, reserveSignUp, type ThrottlePolicy } from './throttle.service';
-import { findSignInCandidate, findUserIdByEmail } from './user.repo';
+import { findSignInCandidate, findUserIdByEmail, insertUser, markSignedIn, setPasswordHash } from './user.repo';
 
 export interface SignedIn {
 	user: AuthUser;
@@ -26,10 +26,7 @@ export async function signUp(db: Database, input: SignUpInput, meta: RequestMeta
 	const displayName = input.displayName?.trim() || undefined;
 	let created;
 	try {
-		created = await db.prisma.user.create({
-			data: { email: input.email.trim(), passwordHash, rawUserMetaData: displayName ? { display_name: displayName } : {}, lastSignInAt: new Date() },
-			select: authUserSelect
-		});
+		created = await insertUser(db, { email: input.email.trim(), passwordHash, rawUserMetaData: displayName ? { display_name: displayName } : {}, lastSignInAt: new Date() });
 	} catch (cause) {
 		// Two sign-ups for the same address at once: the unique index decides, the loser is told plainly.
 		if (await findUserIdByEmail(db, input.email)) {
@@ -53,7 +50,7 @@ export async function signIn(db: Database, input: SignInInput, meta: RequestMeta
 	// Only someone who knows the password learns that the account is disabled.
 	if (candidate.isDisabled) throw new AppError('FORBIDDEN', 'This account has been disabled. Contact your administrator.');
 	await clearSignInFailures(db, input.email);
-	await db.prisma.user.update({ where: { id: candidate.user.id }, data: { lastSignInAt: new Date() } });
+	await markSignedIn(db, candidate.user.id, new Date());
 	const session = await createSession(db, candidate.user.id, meta);
 	recordEvent(db, { type: 'sign_in', userId: candidate.user.id, data: { via: 'password' }, request: meta });
 	return { user: candidate.user, session };
@@ -69,7 +66,7 @@ export async function signOut(db: Database, user: AuthUser | null, session: Auth
 export async function changePassword(db: Database, userId: string, currentSessionId: string | null, input: ChangePasswordInput): Promise<void> {
 	await assertPassword(db, userId, input.currentPassword, 'currentPassword');
 	const passwordHash = await hashPassword(input.newPassword);
-	await db.prisma.user.update({ where: { id: userId }, data: { passwordHash } });
+	await setPasswordHash(db, userId, passwordHash);
 	await invalidateUserSessions(db, userId, currentSessionId ?? undefined);
 }
 

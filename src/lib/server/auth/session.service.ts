@@ -1,6 +1,7 @@
 import type { Database } from '../db';
 import type { AuthSession, AuthUser } from './auth-user';
 import { findSessionIdentity } from './identity.repo';
+import { deleteSessionById, deleteUserSessions, insertSession, touchSession } from './session.repo';
 import { generateToken, hashToken } from './tokens';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -23,9 +24,7 @@ export interface NewSession {
 export async function createSession(db: Database, userId: string, meta: RequestMeta): Promise<NewSession> {
 	const token = generateToken();
 	const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
-	await db.prisma.session.create({
-		data: { id: hashToken(token), userId, expiresAt, ipAddress: meta.ip, userAgent: meta.userAgent?.slice(0, 500) ?? null }
-	});
+	await insertSession(db, { id: hashToken(token), userId, expiresAt, ipAddress: meta.ip, userAgent: meta.userAgent?.slice(0, 500) ?? null });
 	return { token, expiresAt };
 }
 
@@ -43,7 +42,7 @@ export async function validateSessionToken(db: Database, token: string): Promise
 	if (!found?.expiresAt) return null;
 	const now = Date.now();
 	if (found.expiresAt.getTime() <= now) {
-		await db.prisma.session.deleteMany({ where: { id } });
+		await deleteSessionById(db, id);
 		return null;
 	}
 	if (found.isDisabled) return null;
@@ -51,9 +50,9 @@ export async function validateSessionToken(db: Database, token: string): Promise
 	let renewedExpiresAt: Date | null = null;
 	if (found.expiresAt.getTime() - now < RENEW_BELOW_MS) {
 		renewedExpiresAt = new Date(now + SESSION_TTL_MS);
-		await db.prisma.session.updateMany({ where: { id }, data: { expiresAt: renewedExpiresAt, lastSeenAt: new Date(now) } });
+		await touchSession(db, id, { expiresAt: renewedExpiresAt, lastSeenAt: new Date(now) });
 	} else if (!found.touchedAt || now - found.touchedAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
-		await db.prisma.session.updateMany({ where: { id }, data: { lastSeenAt: new Date(now) } });
+		await touchSession(db, id, { lastSeenAt: new Date(now) });
 	}
 	return {
 		user: found.user,
@@ -62,12 +61,11 @@ export async function validateSessionToken(db: Database, token: string): Promise
 	};
 }
 
-export async function invalidateSession(db: Database, sessionId: string): Promise<void> {
-	await db.prisma.session.deleteMany({ where: { id: sessionId } });
+export function invalidateSession(db: Database, sessionId: string): Promise<void> {
+	return deleteSessionById(db, sessionId);
 }
 
 /** Signs a user out everywhere, optionally keeping the session they are using. */
-export async function invalidateUserSessions(db: Database, userId: string, keepSessionId?: string): Promise<number> {
-	const { count } = await db.prisma.session.deleteMany({ where: { userId, ...(keepSessionId ? { id: { not: keepSessionId } } : {}) } });
-	return count;
+export function invalidateUserSessions(db: Database, userId: string, keepSessionId?: string): Promise<number> {
+	return deleteUserSessions(db, userId, keepSessionId);
 }

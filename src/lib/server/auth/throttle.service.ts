@@ -1,5 +1,6 @@
 import type { Database } from '../db';
 import { AppError, describeWait } from '../errors';
+import { deleteThrottleEvents, insertThrottleEvents, recentThrottleEvents, recordUnderCap } from './throttle.repo';
 
 /**
  * Abuse limits on authentication, counted in Postgres so they hold across app processes.
@@ -28,14 +29,8 @@ export const DEFAULT_THROTTLE_POLICY: ThrottlePolicy = {
 const emailSubject = (email: string) => `email:${email.trim().toLowerCase()}`;
 const ipSubject = (ip: string) => `ip:${ip}`;
 
-async function recentFailures(db: Database, subject: string, policy: ThrottlePolicy, take: number): Promise<Date[]> {
-	const rows = await db.prisma.throttleEvent.findMany({
-		where: { action: 'sign_in_failure', subject, createdAt: { gt: new Date(Date.now() - policy.windowSeconds * 1000) } },
-		orderBy: { createdAt: 'desc' },
-		take,
-		select: { createdAt: true }
-	});
-	return rows.map((row) => row.createdAt);
+function recentFailures(db: Database, subject: string, policy: ThrottlePolicy, take: number): Promise<Date[]> {
+	return recentThrottleEvents(db, 'sign_in_failure', subject, new Date(Date.now() - policy.windowSeconds * 1000), take);
 }
 
 function tooMany(waitSeconds: number, what: string): AppError {
@@ -67,16 +62,14 @@ export async function assertSignInAllowed(db: Database, email: string, ip: strin
 }
 
 export async function recordSignInFailure(db: Database, email: string, ip: string | null): Promise<void> {
-	await db.prisma.throttleEvent.createMany({
-		data: [{ action: 'sign_in_failure', subject: emailSubject(email) }, ...(ip ? [{ action: 'sign_in_failure', subject: ipSubject(ip) }] : [])]
-	});
+	await insertThrottleEvents(db, [{ action: 'sign_in_failure', subject: emailSubject(email) }, ...(ip ? [{ action: 'sign_in_failure', subject: ipSubject(ip) }] : [])]);
 	// Keep the table small: events older than a day can never matter again.
-	if (Math.random() < 0.02) await db.prisma.throttleEvent.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - 86_400_000) } } });
+	if (Math.random() < 0.02) await deleteThrottleEvents(db, { before: new Date(Date.now() - 86_400_000) });
 }
 
 /** A correct password resets the account's count (the address's count stays). */
 export async function clearSignInFailures(db: Database, email: string): Promise<void> {
-	await db.prisma.throttleEvent.deleteMany({ where: { action: 'sign_in_failure', subject: emailSubject(email) } });
+	await deleteThrottleEvents(db, { action: 'sign_in_failure', subject: emailSubject(email) });
 }
 
 /**
@@ -86,18 +79,9 @@ export async function clearSignInFailures(db: Database, email: string): Promise<
 export async function reserveSignUp(db: Database, ip: string | null, policy = DEFAULT_THROTTLE_POLICY): Promise<void> {
 	if (!ip) return;
 	const subject = ipSubject(ip);
-	await db.prisma.$transaction(async (tx) => {
-		await tx.$executeRaw`select pg_advisory_xact_lock(hashtext(${subject}))`;
-		const since = new Date(Date.now() - 3600_000);
-		const recent = await tx.throttleEvent.findMany({
-			where: { action: 'sign_up', subject, createdAt: { gt: since } },
-			orderBy: { createdAt: 'asc' },
-			select: { createdAt: true }
-		});
-		if (recent.length >= policy.signUpsPerIpPerHour) {
-			const oldest = recent[recent.length - policy.signUpsPerIpPerHour]?.createdAt.getTime() ?? Date.now();
-			throw tooMany((oldest + 3600_000 - Date.now()) / 1000, 'Too many new accounts from your network.');
-		}
-		await tx.throttleEvent.create({ data: { action: 'sign_up', subject } });
-	});
+	const recent = await recordUnderCap(db, 'sign_up', subject, new Date(Date.now() - 3600_000), policy.signUpsPerIpPerHour);
+	if (recent) {
+		const oldest = recent[recent.length - policy.signUpsPerIpPerHour]?.getTime() ?? Date.now();
+		throw tooMany((oldest + 3600_000 - Date.now()) / 1000, 'Too many new accounts from your network.');
+	}
 }

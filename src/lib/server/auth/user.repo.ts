@@ -1,5 +1,5 @@
 import type { Database } from '../db';
-import type { AuthUser } from './auth-user';
+import { authUserSelect, type AuthUser } from './auth-user';
 import { toRole, toTier } from './identity.repo';
 
 /** Finds an account by email, case-insensitively (served by the unique index on lower(email)). */
@@ -34,4 +34,22 @@ export async function findSignInCandidate(db: Database, by: { email: string } | 
 		passwordHash: row.password_hash,
 		isDisabled: row.is_disabled
 	};
+}
+
+/** A new account; the signup trigger (001) creates its profile and settings in the same statement. */
+export function insertUser(db: Database, data: { email: string; passwordHash: string; rawUserMetaData: Record<string, string>; lastSignInAt: Date }) {
+	return db.prisma.user.create({ data, select: authUserSelect });
+}
+
+export async function markSignedIn(db: Database, userId: string, at: Date): Promise<void> {
+	await db.prisma.user.update({ where: { id: userId }, data: { lastSignInAt: at } });
+}
+
+export async function setPasswordHash(db: Database, userId: string, passwordHash: string): Promise<void> {
+	await db.prisma.user.update({ where: { id: userId }, data: { passwordHash } });
+}
+
+/** Deletes an account; foreign keys cascade to everything it owns. */
+export async function deleteUserRow(db: Database, userId: string): Promise<void> {
+	await db.prisma.user.delete({ where: { id: userId } });
 }
