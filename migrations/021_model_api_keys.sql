@@ -3,7 +3,7 @@
 -- app's environment holds: a copy of the database (a backup, a dump) does not reveal the keys.
 -- The app never sends the value to a browser; the admin console shows only whether it is set.
 --
--- Format (written by src/lib/server/admin/secret-box.ts): 'v1:<key id>:<iv>:<tag>:<ciphertext>',
+-- Format (written by src/lib/server/ai/secret-box.ts): 'v1:<key id>:<iv>:<tag>:<ciphertext>',
 -- base64url parts; the key id tells a wrong MODEL_KEYS_SECRET apart from a damaged value.
 
 alter table public.model_configurations
