@@ -59,7 +59,7 @@ describe.runIf(testEngine === 'native')('two app processes on one PostgreSQL ser
 		expect(await pickerThere(member.user.id)).toContain('gpt-4.1-mini');
 		const model = await test.db.prisma.modelConfiguration.findUniqueOrThrow({ where: { modelName: 'gpt-4.1-mini' } });
 		const disabledAt = Date.now();
-		await admin.caller.admin.models.update({ id: model.id, changes: { isActive: false } });
+		await admin.caller.admin.models.update({ id: model.id, isActive: false });
 		let names = await pickerThere(member.user.id);
 		while (names.includes('gpt-4.1-mini') && Date.now() - disabledAt < 5_000) {
 			await new Promise((resolve) => setTimeout(resolve, 50));
@@ -79,7 +79,7 @@ describe.runIf(testEngine === 'native')('two app processes on one PostgreSQL ser
 			after = await pickerThere(member.user.id);
 		}
 		expect(after).toContain('gpt-5');
-		await admin.caller.admin.models.update({ id: model.id, changes: { isActive: true } });
+		await admin.caller.admin.models.update({ id: model.id, isActive: true });
 		await admin.caller.admin.users.update({ id: member.user.id, tier: 'free' });
 	});
 });

@@ -128,7 +128,7 @@ describe('model configurations', () => {
 		expect(stored.apiKeyCiphertext).not.toContain('model-own-key');
 		expect(JSON.stringify(await admin.caller.admin.models.list())).not.toContain('model-own-key');
 
-		const updated = await admin.caller.admin.models.update({ id: created.id, changes: { allowedTiers: ['free', 'pro'], displayName: 'Llama (local)' } });
+		const updated = await admin.caller.admin.models.update({ id: created.id, allowedTiers: ['free', 'pro'], displayName: 'Llama (local)' });
 		expect(updated.allowedTiers).toEqual(['free', 'pro']);
 		await admin.caller.admin.models.setDefault({ id: created.id });
 
@@ -159,7 +159,7 @@ describe('model configurations', () => {
 		const rowsBefore = (await auditRows(model.id)).length;
 		await expect(admin.caller.admin.models.delete({ id: model.id })).rejects.toMatchObject({ code: 'CONFLICT', message: /One person has GPT-4.1 mini as their default model.*Disable it instead/ });
 		expect((await auditRows(model.id)).length).toBe(rowsBefore);
-		const disabled = await admin.caller.admin.models.update({ id: model.id, changes: { isActive: false } });
+		const disabled = await admin.caller.admin.models.update({ id: model.id, isActive: false });
 		expect(disabled).toMatchObject({ isActive: false, defaultForUsers: 1 });
 	});
 
@@ -170,7 +170,7 @@ describe('model configurations', () => {
 		await test.db.prisma.modelConfiguration.updateMany({ where: { id: { in: others.map((model) => model.id) } }, data: { isActive: false } });
 		const rows = (await auditRows()).length;
 		try {
-			await expect(admin.caller.admin.models.update({ id: last.id, changes: { isActive: false } })).rejects.toMatchObject({ code: 'CONFLICT', message: /only active chat model/ });
+			await expect(admin.caller.admin.models.update({ id: last.id, isActive: false })).rejects.toMatchObject({ code: 'CONFLICT', message: /only active chat model/ });
 			await expect(admin.caller.admin.models.delete({ id: last.id })).rejects.toMatchObject({ code: 'CONFLICT', message: /only active chat model/ });
 			expect((await auditRows()).length).toBe(rows);
 		} finally {

@@ -53,7 +53,8 @@ export const modelFields = z.object({
 const apiKey = tokenText('An API key').trim().min(1, 'Enter the key, or remove it').max(1000).nullable().optional();
 
 export const createModelInput = modelFields.extend({ apiKey });
-export const updateModelInput = z.object({ id: z.uuid('Not a valid model id'), changes: modelFields.partial().default({}), apiKey });
+/** Only the fields given change. */
+export const updateModelInput = modelFields.partial().extend({ id: z.uuid('Not a valid model id'), apiKey });
 export const modelIdInput = z.object({ id: z.uuid('Not a valid model id') });
 
 export const updateTierInput = z.object({

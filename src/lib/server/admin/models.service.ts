@@ -179,15 +179,17 @@ export async function createModel(db: Database, actor: AdminActor, input: Create
 const notFound = () => new AppError('NOT_FOUND', 'That model no longer exists.');
 
 export async function updateModel(db: Database, actor: AdminActor, input: UpdateModelInput): Promise<AdminModel> {
+	const { id, apiKey, ...changes } = input;
 	try {
 		return await asAdmin(
 			db,
 			actor,
 			async (tx) => {
-				const before = await lockedModelRow(tx, input.id);
+				const before = await lockedModelRow(tx, id);
 				if (!before) throw notFound();
-				const next = { ...fieldsOf(before), ...input.changes };
-				const keepsKey = input.apiKey === undefined ? before.apiKeyCiphertext !== null : input.apiKey !== null;
+				// Absent fields are absent keys (JSON has no undefined): they keep their values.
+				const next = { ...fieldsOf(before), ...changes };
+				const keepsKey = apiKey === undefined ? before.apiKeyCiphertext !== null : apiKey !== null;
 				checkConsistent(next, keepsKey);
 				const leavesChat = before.modelType === 'chat' && before.isActive && (!next.isActive || next.modelType !== 'chat');
 				if (leavesChat && (await otherActiveChatModels(tx, before.id)) === 0) {
@@ -195,22 +197,22 @@ export async function updateModel(db: Database, actor: AdminActor, input: Update
 				}
 				if (next.modelName !== before.modelName && (await modelRowByName(tx, next.modelName))) throw duplicateName(next.modelName);
 				const apiKeyCiphertext =
-					input.apiKey === undefined ? undefined : input.apiKey === null ? null : encryptSecret(secretKeyFrom(env().MODEL_KEYS_SECRET), input.apiKey, before.id);
-				const after = await updateModelRow(tx, before.id, { ...dataOf(input.changes), apiKeyCiphertext });
+					apiKey === undefined ? undefined : apiKey === null ? null : encryptSecret(secretKeyFrom(env().MODEL_KEYS_SECRET), apiKey, before.id);
+				const after = await updateModelRow(tx, before.id, { ...dataOf(changes), apiKeyCiphertext });
 				await recordAdminChange(tx, actor, {
 					action: 'model.update',
 					targetType: 'model',
 					targetId: before.id,
 					targetLabel: after.modelName,
 					before: snapshotOf(before),
-					after: { ...snapshotOf(after), ...(input.apiKey !== undefined ? { apiKeyChanged: true } : {}) }
+					after: { ...snapshotOf(after), ...(apiKey !== undefined ? { apiKeyChanged: true } : {}) }
 				});
 				return toAdminModel(after, await usersDefaultingTo(tx, after.modelName));
 			},
 			{ affectsModels: true }
 		);
 	} catch (error) {
-		if (!(error instanceof AppError) && isUniqueViolation(error)) throw duplicateName(input.changes.modelName ?? '', error);
+		if (!(error instanceof AppError) && isUniqueViolation(error)) throw duplicateName(changes.modelName ?? '', error);
 		throw error;
 	}
 }
