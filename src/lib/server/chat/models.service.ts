@@ -72,7 +72,8 @@ export async function chatModelOptions(tx: UserTransaction, userId: string): Pro
 			displayName: model.displayName,
 			provider: PROVIDERS.find((provider) => provider === model.provider) ?? 'openai',
 			isDefault: model.modelName === fallback?.modelName,
-			offline: answersOffline(model, env())
+			offline: answersOffline(model, env()),
+			description: model.description
 		})),
 		defaultModel: fallback?.modelName ?? '',
 		offlineMode: fallback ? answersOffline(fallback, env()) : true
