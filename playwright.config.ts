@@ -1,7 +1,7 @@
 import { defineConfig, devices } from '@playwright/test';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILT_PORT, BUILT_SERVER_URL, DEV_PORT, DEV_SERVER_URL, FAKE_LLM_CONTROL_PORT, FAKE_LLM_PORT, FAKE_LLM_URL, FIRST_RUN_PORT } from './tests/e2e/servers.ts';
+import { ADMIN_PORT, ADMIN_SERVER_URL, BUILT_PORT, BUILT_SERVER_URL, DEV_PORT, DEV_SERVER_URL, FAKE_LLM_CONTROL_PORT, FAKE_LLM_PORT, FAKE_LLM_URL, FIRST_RUN_PORT } from './tests/e2e/servers.ts';
 
 /**
  * A fresh checkout's directory for the first-run server: the build, the migrations and an empty
@@ -56,6 +56,25 @@ export default defineConfig({
 				AUTH_SIGNUPS_PER_IP_PER_HOUR: '1000',
 				OPENAI_BASE_URL: FAKE_LLM_URL,
 				OPENAI_API_KEY: 'e2e-test-key'
+			},
+			reuseExistingServer: false,
+			timeout: 120_000
+		},
+		{
+			// The same build on a database of its own, so tests/e2e/admin.spec.ts can sign up its first
+			// account (which becomes the administrator) whatever the other tests did first.
+			command: 'node build/index.js',
+			url: `${ADMIN_SERVER_URL}/healthz`,
+			env: {
+				PORT: String(ADMIN_PORT),
+				HOST: '127.0.0.1',
+				DATABASE_URL: 'pglite:memory',
+				LOG_LEVEL: 'warn',
+				ORIGIN: ADMIN_SERVER_URL,
+				AUTH_SIGNUPS_PER_IP_PER_HOUR: '1000',
+				OPENAI_BASE_URL: FAKE_LLM_URL,
+				OPENAI_API_KEY: 'e2e-test-key',
+				MODEL_KEYS_SECRET: 'e2e0'.repeat(16)
 			},
 			reuseExistingServer: false,
 			timeout: 120_000

@@ -9,6 +9,7 @@ import { openDatabase } from '../src/lib/server/db/client';
 import { parseDatabaseUrl } from '../src/lib/server/db/database-url';
 import { migrate } from '../src/lib/server/db/migrations';
 import { env } from '../src/lib/server/env';
+import { isLastAdminRefusal } from '../src/lib/server/admin/db-errors';
 import { errorMessage } from '../src/lib/server/errors';
 
 const USAGE = 'usage: npm run admin -- promote <email> | demote <email> | list';
@@ -34,7 +35,13 @@ async function main(args: string[]): Promise<number> {
 			return 1;
 		}
 		const role = command === 'promote' ? 'admin' : 'user';
-		await db.prisma.profile.update({ where: { id }, data: { role } });
+		try {
+			await db.prisma.profile.update({ where: { id }, data: { role } });
+		} catch (error) {
+			if (!isLastAdminRefusal(error)) throw error;
+			console.error(`${email} is the last administrator who can sign in; promote someone else first.`);
+			return 1;
+		}
 		console.log(`${email} is now ${role === 'admin' ? 'an administrator' : 'a regular user'}.`);
 		return 0;
 	} finally {

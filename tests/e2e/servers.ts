@@ -14,3 +14,6 @@ export const FAKE_LLM_URL = `http://127.0.0.1:${FAKE_LLM_PORT}/v1`;
 export const FAKE_LLM_CONTROL_PORT = 11440 + OFFSET;
 /** The built server started the way the README says: only PORT set (playwright.config.ts). */
 export const FIRST_RUN_PORT = 4329 + OFFSET;
+/** A built server of its own for the admin console test: on its empty database, the first sign-up is the admin. */
+export const ADMIN_PORT = 4339 + OFFSET;
+export const ADMIN_SERVER_URL = `http://127.0.0.1:${ADMIN_PORT}`;

@@ -57,6 +57,12 @@ describe.runIf(testEngine === 'pglite')('npm run admin', () => {
 		expect(await roleOf(someone)).toBe('user');
 	});
 
+	it('refuses to demote the last administrator, saying why', async () => {
+		const owner = (await admin('list')).output.trim().split(/\s+/)[0] ?? '';
+		const refused = await admin('demote', owner);
+		expect(refused).toMatchObject({ code: 1, output: expect.stringContaining('is the last administrator') });
+	});
+
 	it('explains unknown emails and bad usage', async () => {
 		expect(await admin('promote', 'nobody@example.test')).toMatchObject({ code: 1, output: expect.stringContaining('No account with the email nobody@example.test') });
 		expect(await admin('elevate')).toMatchObject({ code: 2, output: expect.stringContaining('usage: npm run admin') });

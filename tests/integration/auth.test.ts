@@ -166,9 +166,9 @@ describe('failed sign-in limits', () => {
 describe('procedure tiers', () => {
 	const adminOnly = router({ ping: adminProcedure.query(() => 'pong') });
 
-	it('authed procedures are UNAUTHORIZED without a session; admin ones FORBIDDEN to non-admins', async () => {
+	it('authed procedures are UNAUTHORIZED without a session; admin ones FORBIDDEN to everyone but admins, anonymous included', async () => {
 		await expect(anonymousCaller(test.db).account.profile.get()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-		await expect(createCallerFactory(adminOnly)(createInnerContext({ db: test.db })).ping()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+		await expect(createCallerFactory(adminOnly)(createInnerContext({ db: test.db })).ping()).rejects.toMatchObject({ code: 'FORBIDDEN' });
 
 		const regular = await signedUpCaller(test.db, 'regular');
 		const validated = await validateSessionToken(test.db, regular.token);

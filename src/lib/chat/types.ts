@@ -57,6 +57,8 @@ export interface ChatModelOption {
 	isDefault: boolean;
 	/** True when this model would be answered by the offline assistant (no key or server configured). */
 	offline: boolean;
+	/** What the admin wrote about it, if anything. */
+	description: string | null;
 }
 
 export type ChatStreamEvent =

@@ -1,4 +1,5 @@
 import { closeAnalytics } from './analytics';
+import { followModelCatalog } from './chat/model-catalog-events';
 import type { Database } from './db';
 import { startJobQueue, stopJobQueue } from './jobs';
 import { RECURRING_JOBS } from './jobs/recurring';
@@ -11,8 +12,14 @@ import { setUpstreamObserver } from './services';
  * the recurring jobs. The queue starts in the background — the first request doesn't wait for
  * pg-boss to check (or, on a new database, create) its schema.
  */
+let stopFollowingModels: Promise<(() => Promise<void>) | null> = Promise.resolve(null);
+
 export function startBackgroundWork(db: Database): void {
 	setUpstreamObserver({ observe: observeUpstreamCall });
+	stopFollowingModels = followModelCatalog(db).catch((error: unknown) => {
+		logger.error({ err: error }, 'cannot follow model changes; model lists refresh within a minute instead');
+		return null;
+	});
 	startInstanceReporting(db);
 	void startJobQueue(db, RECURRING_JOBS).catch((error: unknown) => logger.error({ err: error }, 'job queue failed to start'));
 }
@@ -20,6 +27,7 @@ export function startBackgroundWork(db: Database): void {
 /** Shutdown, before the database closes: running jobs finish (or are failed, to retry), buffered figures and events are written. */
 export async function stopBackgroundWork(): Promise<void> {
 	await stopJobQueue(5_000).catch((error: unknown) => logger.warn({ err: error }, 'job queue did not stop cleanly'));
+	await (await stopFollowingModels)?.();
 	await stopInstanceReporting();
 	await closeAnalytics();
 }

@@ -18,6 +18,8 @@ const envSchema = z.object({
 	ANALYTICS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 	// Long enough that guessing is hopeless; compared in constant time by GET /metrics.
 	METRICS_TOKEN: z.string().trim().min(16).max(512).optional(),
+	// 32 random bytes (hex or base64) that encrypt models' API keys in the database.
+	MODEL_KEYS_SECRET: z.string().trim().regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/).optional(),
 	NODE_ENV: z.string().default('development')
 });
 
@@ -34,6 +36,7 @@ const EXPECTED: Record<keyof Env, string> = {
 	LOG_LEVEL: 'must be one of fatal, error, warn, info, debug, trace, silent',
 	ANALYTICS_RETENTION_DAYS: 'must be a whole number of days from 1 to 3650',
 	METRICS_TOKEN: 'must be a secret of 16 to 512 characters (e.g. `openssl rand -hex 32`), or unset to disable GET /metrics',
+	MODEL_KEYS_SECRET: 'must be 32 random bytes as 64 hex digits or base64 (e.g. `openssl rand -hex 32`), or unset if no model needs its own API key',
 	NODE_ENV: 'must be a string'
 };
 

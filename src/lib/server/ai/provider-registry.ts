@@ -6,6 +6,7 @@ import { OpenAIEmbeddingProvider } from './openai-embeddings';
 import { OpenAIChatProvider, type StreamTimeouts } from './openai-provider';
 import { ProviderError, type ChatMessage, type ChatProvider, type ChatRequest, type EmbeddingProvider } from './provider';
 import type { RetryPolicy } from './retry';
+import { decryptSecret, SecretUnavailableError, secretKeyFrom } from './secret-box';
 
 /**
  * Providers behind one function: the chat feature asks for "the provider of this model" and
@@ -20,6 +21,8 @@ export type NumericSetting = number | { toNumber(): number };
  * (ModelConfiguration) fits as it is; tests/unit/ai/provider-registry.test.ts checks that it does.
  */
 export interface ModelSettings {
+	/** The row's id: a stored API key is bound to it. */
+	id?: string;
 	modelName: string;
 	provider: string;
 	baseUrl: string | null;
@@ -27,9 +30,11 @@ export interface ModelSettings {
 	maxTokens: number | null;
 	temperature: NumericSetting | null;
 	topP: NumericSetting | null;
+	/** The model's own API key, encrypted (021); it takes precedence over OPENAI_API_KEY. */
+	apiKeyCiphertext?: string | null;
 }
 
-export type ProviderEnv = Pick<Env, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL'>;
+export type ProviderEnv = Pick<Env, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL'> & Partial<Pick<Env, 'MODEL_KEYS_SECRET'>>;
 
 export interface ProviderOptions {
 	/** Knowledge base search for the offline assistant. */
@@ -83,11 +88,22 @@ export function chatRequestFor(model: ModelSettings, messages: ChatMessage[], si
 
 type Connection = OpenAIConnection & { name: 'openai' | 'openai-compatible' };
 
+/** The model's own key, decrypted; null when it has none. */
+function ownKeyOf(model: ModelSettings, env: ProviderEnv): string | null {
+	if (!model.apiKeyCiphertext) return null;
+	try {
+		return decryptSecret(secretKeyFrom(env.MODEL_KEYS_SECRET), model.apiKeyCiphertext, model.id ?? '');
+	} catch (error) {
+		const message = error instanceof SecretUnavailableError ? error.message : 'The model’s API key cannot be read.';
+		throw new ProviderError('auth', `${model.modelName}: ${message}`, { retryable: false, cause: error });
+	}
+}
+
 function connectionFor(model: ModelSettings, env: ProviderEnv): Connection | 'offline' {
-	const apiKey = env.OPENAI_API_KEY || null;
+	if (model.provider === 'offline') return 'offline';
+	const ownKey = ownKeyOf(model, env);
+	const apiKey = ownKey ?? (env.OPENAI_API_KEY || null);
 	switch (model.provider) {
-		case 'offline':
-			return 'offline';
 		case 'openai': {
 			const baseURL = model.baseUrl || env.OPENAI_BASE_URL;
 			// Nothing to reach OpenAI with: answer offline, and say so, rather than fail every message.
@@ -103,6 +119,7 @@ function connectionFor(model: ModelSettings, env: ProviderEnv): Connection | 'of
 					{ retryable: false }
 				);
 			}
+			if (ownKey) return { name: 'openai-compatible', baseURL, apiKey: ownKey };
 			// OPENAI_API_KEY goes only to the server it was configured with, never to a model's own URL.
 			const sameServer = env.OPENAI_BASE_URL !== undefined && sameOrigin(baseURL, env.OPENAI_BASE_URL);
 			return { name: 'openai-compatible', baseURL, apiKey: sameServer ? apiKey : null };

@@ -11,9 +11,10 @@ const PROVIDERS = ['openai', 'openai-compatible', 'offline'] as const;
 
 /**
  * Every message needs its model resolved, and the answer changes only when an admin edits models
- * or tiers; a few seconds of reuse per user takes two queries off each send.
+ * or tiers; reuse per user takes two queries off each send. Changes don't wait for expiry: the
+ * database announces them to every process (model-catalog-events.ts). The expiry is a backstop.
  */
-const CACHE_MS = 5_000;
+const CACHE_MS = 60_000;
 const cache = new Map<string, { until: number; models: ModelConfiguration[] }>();
 
 /** Chat models the user's tier allows (SQL: get_available_models), with their full configuration. */
@@ -71,7 +72,8 @@ export async function chatModelOptions(tx: UserTransaction, userId: string): Pro
 			displayName: model.displayName,
 			provider: PROVIDERS.find((provider) => provider === model.provider) ?? 'openai',
 			isDefault: model.modelName === fallback?.modelName,
-			offline: answersOffline(model, env())
+			offline: answersOffline(model, env()),
+			description: model.description
 		})),
 		defaultModel: fallback?.modelName ?? '',
 		offlineMode: fallback ? answersOffline(fallback, env()) : true

@@ -5,7 +5,7 @@ import { AppError, errorMessage } from '../errors';
 import { redactUrl, type DatabaseTarget } from './database-url';
 import { PrismaClient } from './generated/client';
 import { openPglite, pgliteSession, type EmbeddedPostgres } from './pglite-engine';
-import { createPool, withPooledSession } from './postgres-engine';
+import { createPool, listenOnServer, withPooledSession, type NotificationHandlers } from './postgres-engine';
 import type { SqlSession } from './sql-session';
 
 export type Engine = DatabaseTarget['engine'];
@@ -16,6 +16,8 @@ export interface Database {
 	readonly prisma: PrismaClient;
 	/** Runs `work` on a single database session (one pooled connection, or the embedded instance). */
 	withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
+	/** Receives NOTIFY on `channel` in this process until the returned function is called. */
+	listen(channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>>;
 	close(): Promise<void>;
 }
 
@@ -39,6 +41,8 @@ export function openEmbedded(pglite: EmbeddedPostgres): Database {
 		engine: 'pglite',
 		prisma,
 		withSession: (work) => work(session),
+		// One session in one process: it hears its own notifications, and never misses any.
+		listen: (channel, handlers) => pglite.listen(channel, handlers.onNotify),
 		async close() {
 			await prisma.$disconnect();
 			if (!pglite.closed) await pglite.close();
@@ -61,11 +65,22 @@ async function openServer(url: string, poolSize: number): Promise<Database> {
 		);
 	}
 	const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+	const listeners = new Set<() => Promise<void>>();
 	return {
 		engine: 'postgres',
 		prisma,
 		withSession: (work) => withPooledSession(pool, work),
+		async listen(channel, handlers) {
+			const stop = await listenOnServer(url, channel, handlers);
+			listeners.add(stop);
+			return async () => {
+				listeners.delete(stop);
+				await stop();
+			};
+		},
 		async close() {
+			await Promise.all([...listeners].map((stop) => stop()));
+			listeners.clear();
 			await prisma.$disconnect();
 			await endPool(pool);
 		}

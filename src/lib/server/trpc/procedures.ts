@@ -1,3 +1,4 @@
+import type { AdminActor } from '../admin/audit.repo';
 import { AppError } from '../errors';
 import { baseProcedure, middleware } from './init';
 
@@ -13,12 +14,15 @@ export const authedProcedure = publicProcedure.use(
 );
 
 /**
- * An administrator. The database checks again: admin queries run as the user through `asUser`,
- * where the policies call is_admin() in SQL.
+ * An administrator. Anyone else, signed in or not, is FORBIDDEN: the admin API doesn't invite
+ * strangers to sign in. The database checks again: admin queries run as the user through
+ * `asUser`, where the policies call is_admin() in SQL.
  */
-export const adminProcedure = authedProcedure.use(
+export const adminProcedure = publicProcedure.use(
 	middleware(({ ctx, next }) => {
-		if (ctx.user?.role !== 'admin') throw new AppError('FORBIDDEN', 'Only administrators can do that.');
-		return next();
+		if (!ctx.user || !ctx.session || ctx.user.role !== 'admin') throw new AppError('FORBIDDEN', 'Only administrators can do that.');
+		// Who is acting and from where, for the audit row every admin change writes.
+		const actor: AdminActor = { id: ctx.user.id, email: ctx.user.email, ip: ctx.request.ip, userAgent: ctx.request.userAgent, requestId: ctx.request.requestId };
+		return next({ ctx: { user: ctx.user, session: ctx.session, actor } });
 	})
 );
