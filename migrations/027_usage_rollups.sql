@@ -71,27 +71,29 @@ $$;
 
 -- Tables ---------------------------------------------------------------------------------------
 
+-- No `check (… >= 0)` on the counters: the upserts that take deleted rows out propose negative
+-- rows, and Postgres checks a proposed row before it resolves the conflict.
 create table if not exists public.usage_model_hourly (
   -- Start of the UTC hour.
   hour timestamptz not null,
   model text not null,
   -- 'chat', 'chat.title', 'embedding', 'model.test': an answer's latency isn't a title's.
   endpoint text not null,
-  request_count integer not null default 0 check (request_count >= 0),
-  success_count integer not null default 0 check (success_count >= 0),
-  error_count integer not null default 0 check (error_count >= 0),
-  cancelled_count integer not null default 0 check (cancelled_count >= 0),
-  rate_limited_count integer not null default 0 check (rate_limited_count >= 0),
-  prompt_tokens bigint not null default 0 check (prompt_tokens >= 0),
-  completion_tokens bigint not null default 0 check (completion_tokens >= 0),
-  total_tokens bigint not null default 0 check (total_tokens >= 0),
-  cost_usd numeric(14, 6) not null default 0 check (cost_usd >= 0),
+  request_count integer not null default 0,
+  success_count integer not null default 0,
+  error_count integer not null default 0,
+  cancelled_count integer not null default 0,
+  rate_limited_count integer not null default 0,
+  prompt_tokens bigint not null default 0,
+  completion_tokens bigint not null default 0,
+  total_tokens bigint not null default 0,
+  cost_usd numeric(14, 6) not null default 0,
   -- Calls with a latency / a first token (refusals have neither), their sum, and the histogram.
-  latency_count integer not null default 0 check (latency_count >= 0),
-  latency_sum_ms bigint not null default 0 check (latency_sum_ms >= 0),
+  latency_count integer not null default 0,
+  latency_sum_ms bigint not null default 0,
   latency_buckets integer[] not null default public.latency_histogram('{}'),
-  ttft_count integer not null default 0 check (ttft_count >= 0),
-  ttft_sum_ms bigint not null default 0 check (ttft_sum_ms >= 0),
+  ttft_count integer not null default 0,
+  ttft_sum_ms bigint not null default 0,
   ttft_buckets integer[] not null default public.latency_histogram('{}'),
   primary key (hour, model, endpoint)
 );
@@ -101,20 +103,20 @@ create table if not exists public.usage_model_daily (
   date date not null,
   model text not null,
   endpoint text not null,
-  request_count integer not null default 0 check (request_count >= 0),
-  success_count integer not null default 0 check (success_count >= 0),
-  error_count integer not null default 0 check (error_count >= 0),
-  cancelled_count integer not null default 0 check (cancelled_count >= 0),
-  rate_limited_count integer not null default 0 check (rate_limited_count >= 0),
-  prompt_tokens bigint not null default 0 check (prompt_tokens >= 0),
-  completion_tokens bigint not null default 0 check (completion_tokens >= 0),
-  total_tokens bigint not null default 0 check (total_tokens >= 0),
-  cost_usd numeric(14, 6) not null default 0 check (cost_usd >= 0),
-  latency_count integer not null default 0 check (latency_count >= 0),
-  latency_sum_ms bigint not null default 0 check (latency_sum_ms >= 0),
+  request_count integer not null default 0,
+  success_count integer not null default 0,
+  error_count integer not null default 0,
+  cancelled_count integer not null default 0,
+  rate_limited_count integer not null default 0,
+  prompt_tokens bigint not null default 0,
+  completion_tokens bigint not null default 0,
+  total_tokens bigint not null default 0,
+  cost_usd numeric(14, 6) not null default 0,
+  latency_count integer not null default 0,
+  latency_sum_ms bigint not null default 0,
   latency_buckets integer[] not null default public.latency_histogram('{}'),
-  ttft_count integer not null default 0 check (ttft_count >= 0),
-  ttft_sum_ms bigint not null default 0 check (ttft_sum_ms >= 0),
+  ttft_count integer not null default 0,
+  ttft_sum_ms bigint not null default 0,
   ttft_buckets integer[] not null default public.latency_histogram('{}'),
   primary key (date, model, endpoint)
 );
@@ -124,20 +126,20 @@ create table if not exists public.usage_model_daily (
 create table if not exists public.usage_user_hourly (
   hour timestamptz not null,
   user_id uuid not null references auth.users (id) on delete cascade,
-  request_count integer not null default 0 check (request_count >= 0),
-  error_count integer not null default 0 check (error_count >= 0),
-  total_tokens bigint not null default 0 check (total_tokens >= 0),
-  cost_usd numeric(14, 6) not null default 0 check (cost_usd >= 0),
+  request_count integer not null default 0,
+  error_count integer not null default 0,
+  total_tokens bigint not null default 0,
+  cost_usd numeric(14, 6) not null default 0,
   primary key (hour, user_id)
 );
 
 create table if not exists public.usage_user_daily (
   date date not null,
   user_id uuid not null references auth.users (id) on delete cascade,
-  request_count integer not null default 0 check (request_count >= 0),
-  error_count integer not null default 0 check (error_count >= 0),
-  total_tokens bigint not null default 0 check (total_tokens >= 0),
-  cost_usd numeric(14, 6) not null default 0 check (cost_usd >= 0),
+  request_count integer not null default 0,
+  error_count integer not null default 0,
+  total_tokens bigint not null default 0,
+  cost_usd numeric(14, 6) not null default 0,
   primary key (date, user_id)
 );
 
@@ -263,9 +265,9 @@ set search_path = ''
 as $$
 begin
   if tg_op = 'INSERT' then
-    perform public.apply_usage_rollups(array(select n from new_rows as n), 1);
+    perform public.apply_usage_rollups(array(select row(n.*)::public.api_usage_logs from new_rows as n), 1);
   else
-    perform public.apply_usage_rollups(array(select o from old_rows as o), -1);
+    perform public.apply_usage_rollups(array(select row(o.*)::public.api_usage_logs from old_rows as o), -1);
   end if;
   return null;
 end;

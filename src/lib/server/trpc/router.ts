@@ -1,5 +1,6 @@
 import { createCallerFactory, router } from './init';
 import { accountRouter } from './routers/account';
+import { adminRouter } from './routers/admin';
 import { analyticsRouter } from './routers/analytics';
 import { authRouter } from './routers/auth';
 import { chatRouter } from './routers/chat';
@@ -15,7 +16,8 @@ export const appRouter = router({
 	settings: settingsRouter,
 	chat: chatRouter,
 	usage: usageRouter,
-	analytics: analyticsRouter
+	analytics: analyticsRouter,
+	admin: adminRouter
 });
 
 export type AppRouter = typeof appRouter;
