@@ -254,6 +254,13 @@ begin
     error_count = t.error_count + excluded.error_count,
     total_tokens = t.total_tokens + excluded.total_tokens,
     cost_usd = t.cost_usd + excluded.cost_usd;
+
+  -- A per-user row exists only while its user had calls in that bucket, so counting rows counts
+  -- active users (and an index-only scan of the key can do it).
+  if p_sign < 0 then
+    delete from public.usage_user_hourly where request_count <= 0;
+    delete from public.usage_user_daily where request_count <= 0;
+  end if;
 end;
 $$;
 

@@ -58,18 +58,25 @@ export async function modelBuckets(tx: UserTransaction, grain: Grain, from: Date
 }
 
 export interface ActivityRow {
-	/** Null for the whole range's row. */
-	bucket: Date | null;
+	bucket: Date;
 	activeUsers: number;
 }
 
-/** Distinct users with at least one call, per bucket and (bucket null) over the whole range. */
-export async function activeUsers(tx: UserTransaction, grain: Grain, from: Date): Promise<ActivityRow[]> {
+/** Users with at least one call, per bucket: each per-user rollup row is one user in one bucket (027 deletes emptied ones). */
+export async function activeUsersPerBucket(tx: UserTransaction, grain: Grain, from: Date): Promise<ActivityRow[]> {
 	return tx.$queryRaw<ActivityRow[]>`
-		select ${BUCKET[grain]} as bucket, count(distinct user_id)::int as "activeUsers"
+		select ${BUCKET[grain]} as bucket, count(*)::int as "activeUsers"
 		from ${USER_TABLE[grain]}
-		where ${BUCKET_FILTER[grain](from)} and request_count > 0
-		group by grouping sets ((${BUCKET[grain]}), ())`;
+		where ${BUCKET_FILTER[grain](from)}
+		group by 1`;
+}
+
+/** Distinct users with at least one call over the whole range, and every account. */
+export async function userCounts(tx: UserTransaction, grain: Grain, from: Date): Promise<{ active: number; total: number }> {
+	const [row] = await tx.$queryRaw<{ active: number; total: number }[]>`
+		select (select count(distinct user_id)::int from ${USER_TABLE[grain]} where ${BUCKET_FILTER[grain](from)}) as active,
+		       (select count(*)::int from public.profiles) as total`;
+	return { active: row?.active ?? 0, total: row?.total ?? 0 };
 }
 
 export interface UserUsageRow {
@@ -92,7 +99,6 @@ export async function topUsersByCost(tx: UserTransaction, grain: Grain, from: Da
 			from ${USER_TABLE[grain]}
 			where ${BUCKET_FILTER[grain](from)}
 			group by user_id
-			having sum(request_count) > 0
 			order by cost desc, requests desc, user_id
 			limit ${limit}
 		)
@@ -180,11 +186,6 @@ export async function modelCatalogue(tx: UserTransaction): Promise<ModelInfoRow[
 		from public.model_configurations`;
 }
 
-export async function countProfiles(tx: UserTransaction): Promise<number> {
-	const [row] = await tx.$queryRaw<{ users: number }[]>`select count(*)::int as users from public.profiles`;
-	return row?.users ?? 0;
-}
-
 // Exports ---------------------------------------------------------------------------------------
 // Keyset pages over the daily rollups, so a CSV of any length is read a page at a time.
 
@@ -254,7 +255,7 @@ export async function dailyUserPage(tx: UserTransaction, fromDate: string, limit
 		       u.request_count as requests, u.error_count as errors, u.total_tokens::float8 as "totalTokens", u.cost_usd::text as "costUsd"
 		from public.usage_user_daily u
 		join public.profiles p on p.id = u.user_id
-		where u.date >= ${fromDate}::date and u.request_count > 0 ${page}
+		where u.date >= ${fromDate}::date ${page}
 		order by u.date, u.user_id
 		limit ${limit}`;
 }

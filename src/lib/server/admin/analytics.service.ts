@@ -2,14 +2,14 @@ import type { AnalyticsRange } from '$lib/schemas/admin-analytics';
 import type { UserTier } from '$lib/usage/types';
 import { asUser, type Database } from '../db';
 import {
-	activeUsers,
-	countProfiles,
+	activeUsersPerBucket,
 	errorsSince,
 	modelBuckets,
 	modelCatalogue,
 	topUsersByCost,
 	usageByTier,
 	type Grain,
+	userCounts,
 	type ModelBucketRow
 } from './analytics.repo';
 import { addHistogram, emptyHistogram, quantile } from './histogram';
@@ -130,8 +130,7 @@ export function overview(db: Database, adminId: string, range: AnalyticsRange, n
 	const window = rangeWindow(range, now);
 	return asUser(db, adminId, async (tx) => {
 		const rows = await modelBuckets(tx, window.grain, window.from);
-		const activity = await activeUsers(tx, window.grain, window.from);
-		const totalUsers = await countProfiles(tx);
+		const users = await userCounts(tx, window.grain, window.from);
 		const totals = emptyTotals();
 		for (const row of rows) add(totals, row, row.endpoint === ANSWER_ENDPOINT);
 		return {
@@ -139,8 +138,8 @@ export function overview(db: Database, adminId: string, range: AnalyticsRange, n
 			from: window.from,
 			...figures(totals),
 			...percentiles(totals),
-			activeUsers: activity.find((row) => row.bucket === null)?.activeUsers ?? 0,
-			totalUsers
+			activeUsers: users.active,
+			totalUsers: users.total
 		};
 	});
 }
@@ -180,7 +179,7 @@ export function timeseries(db: Database, adminId: string, range: AnalyticsRange,
 	const window = rangeWindow(range, now);
 	return asUser(db, adminId, async (tx) => {
 		const rows = await modelBuckets(tx, window.grain, window.from);
-		const activity = await activeUsers(tx, window.grain, window.from);
+		const activity = await activeUsersPerBucket(tx, window.grain, window.from);
 		const names = new Map((await modelCatalogue(tx)).map((model) => [model.modelName, model.displayName]));
 		const index = new Map(window.buckets.map((bucket, i) => [bucket.getTime(), i]));
 		const overall = window.buckets.map(() => emptyTotals());
@@ -195,7 +194,7 @@ export function timeseries(db: Database, adminId: string, range: AnalyticsRange,
 			const modelBucket = series[i];
 			if (modelBucket) add(modelBucket, row, LATENCY_ENDPOINTS.has(row.endpoint));
 		}
-		const usersAt = new Map(activity.flatMap((row) => (row.bucket ? [[row.bucket.getTime(), row.activeUsers] as const] : [])));
+		const usersAt = new Map(activity.map((row) => [row.bucket.getTime(), row.activeUsers]));
 		return {
 			range,
 			grain: window.grain,
