@@ -33,8 +33,11 @@ export default defineConfig({
 		screenshot: 'only-on-failure'
 	},
 	projects: [
+		// Runs first: signs up the e2e server's first account, its administrator (tests/e2e/support/admin-account.ts).
+		{ name: 'setup', testMatch: /.*\.setup\.ts/, use: { launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS } } },
 		{
 			name: 'chromium',
+			dependencies: ['setup'],
 			use: {
 				...devices['Desktop Chrome'],
 				launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS }

@@ -2,7 +2,9 @@
  * `npm run bench:usage` — prints, measured in one run:
  *  1. quota reservations: reserve + settle calls per second from 1 and 16 concurrent callers, and
  *     the over-admission count against a token cap (must be 0) — on PGlite and the native server;
- *  2. the admin dashboards' 30-day overview at 1M synthetic log rows, from rollups vs raw logs.
+ *  2. the admin dashboards' 30-day queries at 1M synthetic log rows (BENCH_LOG_ROWS), from the
+ *     rollups vs the same figures from the raw log, on both engines.
+ * BENCH_PART=reservations|dashboards runs one part.
  * Figures, not assertions: these machines are noisy, so read ratios and medians.
  */
 import { asUser, type Database } from '../src/lib/server/db';
@@ -11,6 +13,7 @@ import { reserveCall, settleCall, type CallSpec } from '../src/lib/server/usage/
 import { AppError } from '../src/lib/server/errors';
 import { createUser } from '../tests/support/fixtures';
 import { benchEngines } from './support/engines';
+import { loadSyntheticLogs, rollupsMatchLog, SYNTHETIC_USERS, timeDashboard } from './support/usage-rollups';
 import { median } from './support/stats';
 
 const PROMPT_TOKENS = 100;
@@ -125,8 +128,47 @@ async function benchReservations(): Promise<void> {
 	}
 }
 
+const LOG_ROWS = Number(process.env.BENCH_LOG_ROWS ?? 1_000_000);
+const ROLLUP_TARGET_MS = 50;
+const RATIO_TARGET = 20;
+
+async function benchDashboards(): Promise<void> {
+	const available = await benchEngines();
+	console.log(`\n2. Admin dashboards, last 30 days, ${LOG_ROWS.toLocaleString('en-US')} synthetic log rows from ${SYNTHETIC_USERS.toLocaleString('en-US')} users`);
+	console.log(`   (target: every query ≤ ${ROLLUP_TARGET_MS} ms p95 from rollups and ≥ ${RATIO_TARGET}× faster than from the raw log; 'errors' reads the newest error rows through a partial index)`);
+	for (const [label, open, runs] of [
+		['native PostgreSQL', available.native, { rollups: 40, raw: 7 }],
+		['PGlite', available.pglite, { rollups: 20, raw: 3 }]
+	] as const) {
+		if (!open) {
+			console.log(`   ${label}: skipped (no server reachable)`);
+			continue;
+		}
+		const { db, dispose } = await open({ migrated: true });
+		try {
+			const load = await loadSyntheticLogs(db, LOG_ROWS);
+			const consistent = await rollupsMatchLog(db);
+			console.log(`\n   ${label}: loaded in ${load.seconds.toFixed(1)} s (rollups kept by the trigger), rollups equal the log: ${consistent ? 'yes' : 'NO'}`);
+			console.log('   query          rollups p50   rollups p95   raw log p50   raw log p95   raw/rollups (p95)');
+			const timings = await timeDashboard(db, load.adminId, runs);
+			for (const timing of timings) {
+				const raw = timing.raw ? `${timing.raw.p50.toFixed(1).padStart(11)}   ${timing.raw.p95.toFixed(1).padStart(11)}   ${(timing.raw.p95 / timing.rollups.p95).toFixed(0).padStart(8)}×` : '          –             –          –';
+				console.log(`   ${timing.name.padEnd(13)}${timing.rollups.p50.toFixed(1).padStart(12)}   ${timing.rollups.p95.toFixed(1).padStart(11)}   ${raw}`);
+			}
+			const compared = timings.filter((timing) => timing.raw);
+			const rollupTotal = compared.reduce((sum, timing) => sum + timing.rollups.p95, 0);
+			const rawTotal = compared.reduce((sum, timing) => sum + (timing.raw?.p95 ?? 0), 0);
+			const worst = Math.max(...timings.map((timing) => timing.rollups.p95));
+			console.log(`   whole page (sum of p95s, ${compared.length} queries): rollups ${rollupTotal.toFixed(1)} ms vs raw ${rawTotal.toFixed(0)} ms = ${(rawTotal / rollupTotal).toFixed(0)}×; slowest rollup query p95 ${worst.toFixed(1)} ms ${worst <= ROLLUP_TARGET_MS ? '(within target)' : '(OVER target)'}`);
+		} finally {
+			await dispose();
+		}
+	}
+}
+
 async function main(): Promise<void> {
-	await benchReservations();
+	if (process.env.BENCH_PART !== 'dashboards') await benchReservations();
+	if (process.env.BENCH_PART !== 'reservations') await benchDashboards();
 }
 
 main().then(

@@ -1,6 +1,8 @@
 import { router } from '../../init';
+import { adminAnalyticsRouter } from './analytics';
 import { adminAuditRouter } from './audit';
 import { adminModelsRouter } from './models';
+import { adminSystemRouter } from './system';
 import { adminTiersRouter } from './tiers';
 import { adminUsersRouter } from './users';
 
@@ -9,5 +11,7 @@ export const adminRouter = router({
 	models: adminModelsRouter,
 	tiers: adminTiersRouter,
 	users: adminUsersRouter,
-	audit: adminAuditRouter
+	audit: adminAuditRouter,
+	analytics: adminAnalyticsRouter,
+	system: adminSystemRouter
 });
