@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MAX_MESSAGE_CHARS, MESSAGE_TOO_LARGE } from '../../src/lib/schemas/chat';
 import type { ProviderOptions } from '../../src/lib/server/ai/provider-registry';
+import { flushEvents } from '../../src/lib/server/analytics';
 import { whenGenerationsSettled } from '../../src/lib/server/chat/answer/generate';
 import { openDatabase, openEmbedded, type Database } from '../../src/lib/server/db/client';
 import { openPglite } from '../../src/lib/server/db/pglite-engine';
@@ -19,7 +20,7 @@ import { anyInput, deepJsonText, structuredInput, type KnownValues } from '../su
 import { countsAs5xx, errorCodesIn, inspectResponse, type Finding } from '../support/fuzz/inspect';
 import { listProcedures, type ProcedureInfo } from '../support/fuzz/procedures';
 import { rowCount, snapshotUserRows, type RowSnapshot } from '../support/fuzz/victim';
-import { callRequest, envelopeOf, MAX_HEAD_BYTES, queryEncode, sseEvents, WireClient, type WireRequest, type WireResponse } from '../support/fuzz/wire';
+import { callRequest, envelopeOf, headBytes, MAX_HEAD_BYTES, queryEncode, sseEvents, WireClient, type WireRequest, type WireResponse } from '../support/fuzz/wire';
 import { createTestDatabase, testEngine, type TestDatabase } from '../support/test-database';
 
 /**
@@ -37,6 +38,8 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 8);
 const HUGE_PER_ROLE = 2;
 /** Malformed envelopes per procedure and role, drawn from the list in envelopeCases. */
 const ENVELOPES_PER_ROLE = 5;
+/** Hostile credentials and headers per procedure and role, drawn from HOSTILE_HEADERS. */
+const HEADERS_PER_ROLE = 2;
 /** E2E_PORT_OFFSET shifts ports so checkouts run side by side (as in tests/e2e/servers.ts). */
 const PORT = 6090 + (Number(process.env.E2E_PORT_OFFSET ?? 0) || 0) + (testEngine === 'native' ? 1 : 0);
 const PASSWORD = 'fuzz suite password';
@@ -91,6 +94,8 @@ class Role {
 	 * @param knownForAdminOnly for procedures only administrators may call, which may act on other
 	 *   users by design (tiers, roles): those aim at a second account, never at the victim.
 	 */
+	/** An API token of the account: some calls authenticate with it instead of the cookie. */
+	apiToken: string | null = null;
 	constructor(
 		readonly name: 'anonymous' | 'user' | 'admin',
 		readonly account: Seeded | null,
@@ -134,6 +139,7 @@ async function seedOwnChat(account: Seeded, label: string) {
 
 beforeAll(async () => {
 	const build = await ensureBuiltApp();
+	const seeding = performance.now();
 	database = await openFuzzDatabase();
 	const db = database.db;
 	// The first account is the administrator (migration 001's sign-up trigger).
@@ -157,18 +163,24 @@ beforeAll(async () => {
 	const victimSessions = await db.prisma.session.findMany({ where: { userId: victim.user.id }, select: { id: true } });
 	const foreign: KnownValues = { uuids: Object.values(victimIds), sessionIds: victimSessions.map((session) => session.id), emails: [victim.email] };
 
+	const apiTokens = new Map<string, string>();
 	const own = async (account: Seeded, label: string): Promise<KnownValues> => {
 		const { sent: mine, token: mineToken, share: mineShare } = await seedOwnChat(account, label);
+		apiTokens.set(account.user.id, mineToken.token);
 		const uuids = [account.user.id, mine.sessionId, mine.userMessage.id, mine.assistantMessage.id, mineToken.apiToken.id, mineShare.id];
 		return { uuids: [...foreign.uuids, ...uuids], sessionIds: foreign.sessionIds, emails: foreign.emails };
 	};
 	const adminOwn = await own(admin, 'admin');
 	const managedIds: KnownValues = { uuids: [...adminOwn.uuids.filter((id) => !foreign.uuids.includes(id)), managed.user.id], sessionIds: [], emails: [managed.email] };
 	roles = [new Role('anonymous', null, foreign), new Role('user', member, await own(member, 'user')), new Role('admin', admin, adminOwn, managedIds)];
+	for (const role of roles) role.apiToken = role.account ? (apiTokens.get(role.account.user.id) ?? null) : null;
+	// Events are written in batches: the seeding's must be in the table before the snapshot.
+	await flushEvents(db);
 	victimBefore = await snapshotUserRows(db, victim.user.id);
 	procedures = await listProcedures(appRouter);
 
 	await database.release();
+	const seeded = performance.now();
 	server = await startBuiltApp(PORT, {
 		DATABASE_URL: database.url,
 		DATABASE_POOL_SIZE: '5',
@@ -186,7 +198,8 @@ beforeAll(async () => {
 		if (errorCodesIn(probe).includes('FORBIDDEN')) adminOnly.add(procedure.path);
 	}
 	if (user.dead) await renew(user);
-	console.log(`[fuzz ${testEngine}] build ${build.built ? `made in ${Math.round(build.ms)} ms` : 'up to date'}; server up after ${Math.round(performance.now() - startedAt)} ms`);
+	const ms = (from: number, to = performance.now()) => `${Math.round(to - from)} ms`;
+	console.log(`[fuzz ${testEngine}] build ${build.built ? `made in ${ms(0, build.ms)}` : 'up to date'}; database seeded in ${ms(seeding, seeded)}; server started and probed in ${ms(seeded)}`);
 }, 180_000);
 
 afterAll(async () => {
@@ -248,6 +261,7 @@ interface FuzzCase {
 	kind: string;
 	request: WireRequest;
 	echoes: string[];
+	/** The request is too large to be sure of an answer (the server may close the socket while it is written). */
 	mayDrop?: boolean;
 }
 
@@ -255,7 +269,7 @@ const encode = (input: unknown) => JSON.stringify(envelopeOf(input));
 
 function inputCase(kind: string, procedure: ProcedureInfo, role: Role, input: unknown): FuzzCase {
 	const request = callRequest(procedure.path, procedure.type, encode(input), headersFor(role));
-	return { kind, request, echoes: stringsIn(input), mayDrop: request.path.length > MAX_HEAD_BYTES };
+	return { kind, request, echoes: stringsIn(input) };
 }
 
 /** Malformed superjson envelopes and bodies: what a broken or hostile client sends instead of JSON-RPC. */
@@ -327,14 +341,14 @@ const hugeText = 'a'.repeat(TEN_MB);
 
 function hugeCases(procedure: ProcedureInfo, role: Role): FuzzCase[] {
 	const body = `{"json":{"content":"${hugeText}","title":"${hugeText.slice(0, 1000)}"}}`;
-	const request = (chunked: boolean): WireRequest => ({ method: 'POST', path: `/api/trpc/${procedure.path}`, headers: headersFor(role, { 'content-type': 'application/json' }), body, chunked });
+	const request = (chunked: boolean): WireRequest => ({ method: 'POST', path: `/api/trpc/${procedure.path}`, headers: headersFor(role, { 'content-type': 'application/json' }), body, chunked, ownConnection: true });
 	const cases: FuzzCase[] = [
 		{ kind: '10 MB body', request: request(false), echoes: [], mayDrop: true },
 		{ kind: '10 MB body, chunked', request: request(true), echoes: [], mayDrop: true }
 	];
 	if (procedure.type !== 'mutation') {
 		// Far over Node's limit on the request head: refused (431) before the app sees it, or the socket is cut while writing.
-		cases.push({ kind: '10 MB ?input=', request: { method: 'GET', path: `/api/trpc/${procedure.path}?input=${hugeText}`, headers: headersFor(role) }, echoes: [], mayDrop: true });
+		cases.push({ kind: '10 MB ?input=', request: { method: 'GET', path: `/api/trpc/${procedure.path}?input=${hugeText}`, headers: headersFor(role), ownConnection: true }, echoes: [], mayDrop: true });
 	}
 	return cases;
 }
@@ -344,13 +358,13 @@ function batchCases(procedure: ProcedureInfo, role: Role, inputs: unknown[], par
 	const envelope = Object.fromEntries(inputs.slice(0, 3).map((input, index) => [String(index), envelopeOf(input)]));
 	const text = JSON.stringify(envelope);
 	const echoes = inputs.flatMap((input) => stringsIn(input));
-	const sse = procedure.type === 'subscription' ? { accept: 'text/event-stream' } : {};
+	const sse: Record<string, string> = procedure.type === 'subscription' ? { accept: 'text/event-stream' } : {};
 	const batch = (kind: string, list: string[], body: string): FuzzCase => {
 		const request: WireRequest =
 			procedure.type === 'mutation'
 				? { method: 'POST', path: `/api/trpc/${list.join(',')}?batch=1`, headers: headersFor(role, { 'content-type': 'application/json' }), body }
 				: { method: 'GET', path: `/api/trpc/${list.join(',')}?batch=1&input=${queryEncode(body)}`, headers: headersFor(role, sse) };
-		return { kind, request, echoes, mayDrop: request.path.length > MAX_HEAD_BYTES };
+		return { kind, request, echoes };
 	};
 	return [
 		batch('batch of hostile inputs', paths, text),
@@ -379,6 +393,40 @@ function crossSiteCases(procedure: ProcedureInfo, role: Role): FuzzCase[] {
 	];
 }
 
+/** Credentials and headers the hooks parse before any procedure runs. */
+const HOSTILE_HEADERS: readonly [string, Record<string, string>][] = [
+	['empty session cookie', { cookie: 'aa_session=' }],
+	['4 KB session cookie', { cookie: `aa_session=${'x'.repeat(4_000)}` }],
+	['session cookie of escapes', { cookie: 'aa_session=%00%ZZ%FF; aa_session=second' }],
+	['session cookie in Latin-1', { cookie: 'aa_session=\u00ff\u00e9\u00a0' }],
+	['session cookie holding a session id', { cookie: `aa_session=${'f'.repeat(64)}` }],
+	['empty bearer', { authorization: 'Bearer ' }],
+	['bearer of garbage', { authorization: 'Bearer aa_\u00ff%00' }],
+	['8 KB bearer', { authorization: `Bearer aa_${'a'.repeat(8_000)}` }],
+	['basic auth', { authorization: 'Basic YWRtaW46YWRtaW4=' }],
+	['bearer with spaces', { authorization: 'bearer   aa_x   y' }],
+	['request id path', { 'x-request-id': '../../etc/passwd' }],
+	['long request id', { 'x-request-id': 'r'.repeat(4_000) }],
+	['UTF-16 charset', { 'content-type': 'application/json; charset=utf-16' }],
+	['event-stream content type', { 'content-type': 'text/event-stream' }],
+	['forwarded headers', { 'x-forwarded-for': '1.2.3.4, ::1, not-an-ip', 'x-forwarded-proto': 'gopher', 'x-forwarded-host': 'evil.example' }]
+];
+
+function headerCases(procedure: ProcedureInfo, role: Role, chosen: readonly (readonly [string, Record<string, string>])[], input: unknown): FuzzCase[] {
+	return chosen.map(([kind, extra]) => {
+		const base = callRequest(procedure.path, procedure.type, encode(input), headersFor(role));
+		return { kind: `header: ${kind}`, request: { ...base, headers: { ...base.headers, ...extra } }, echoes: stringsIn(input) };
+	});
+}
+
+/** The same input with the role's API token instead of its cookie (no cookie, so no cross-site check applies). */
+function bearerCase(procedure: ProcedureInfo, role: Role, input: unknown): FuzzCase | null {
+	if (!role.apiToken) return null;
+	const { cookie: _cookie, ...headers } = headersFor(role);
+	const request = callRequest(procedure.path, procedure.type, encode(input), { ...headers, authorization: `Bearer ${role.apiToken}` });
+	return { kind: 'structured, with an API token', request, echoes: stringsIn(input) };
+}
+
 /** A seed per procedure, role and generator, so a new procedure leaves every other one's inputs unchanged. */
 function seedFor(...parts: string[]): number {
 	return createHash('sha256').update([SEED, ...parts].join('\0')).digest().readInt32BE(0);
@@ -390,11 +438,17 @@ function casesFor(procedure: ProcedureInfo, role: Role, huge: boolean): FuzzCase
 	const structured = fc.sample(structuredInput(procedure.input, known), { seed: seed('structured'), numRuns: RUNS });
 	const anything = fc.sample(anyInput(known), { seed: seed('any'), numRuns: Math.max(2, Math.ceil(RUNS / 3)) });
 	const envelopes = envelopeCases(procedure, role, structured[0]);
-	const choices = fc.tuple(fc.boolean(), fc.nat(), fc.shuffledSubarray(envelopes, { minLength: ENVELOPES_PER_ROLE, maxLength: ENVELOPES_PER_ROLE }));
-	const [asObject, partnerIndex, envelopeChoice] = fc.sample(choices, { seed: seed('pick'), numRuns: 1 })[0] ?? [false, 0, []];
+	const choices = fc.tuple(
+		fc.boolean(),
+		fc.nat(),
+		fc.shuffledSubarray(envelopes, { minLength: ENVELOPES_PER_ROLE, maxLength: ENVELOPES_PER_ROLE }),
+		fc.shuffledSubarray([...HOSTILE_HEADERS], { minLength: HEADERS_PER_ROLE, maxLength: HEADERS_PER_ROLE })
+	);
+	const [asObject, partnerIndex, envelopeChoice, headerChoice] = fc.sample(choices, { seed: seed('pick'), numRuns: 1 })[0] ?? [false, 0, [], []];
 	const sameType = procedures.filter((other) => other.type === procedure.type && other.path !== procedure.path);
 	return [
-		...structured.map((input) => inputCase('structured', procedure, role, input)),
+		...structured.map((input, index) => (index % 4 === 3 && bearerCase(procedure, role, input)) || inputCase('structured', procedure, role, input)),
+		...headerCases(procedure, role, headerChoice, structured[1]),
 		...anything.map((input) => inputCase('any value', procedure, role, input)),
 		{ kind: 'no input', request: callRequest(procedure.path, procedure.type, undefined, headersFor(role)), echoes: [] },
 		...envelopeChoice,
@@ -424,9 +478,13 @@ interface Tally {
 	fiveXx: number;
 	failures: Failure[];
 	kinds: Set<string>;
+	/** Time spent waiting for answers, per procedure (all roles): where the run's minutes go. */
+	msByProcedure: Map<string, number>;
 }
 
-const tally: Tally = { sent: 0, byStatus: new Map(), fiveXx: 0, failures: [], kinds: new Set() };
+/** FUZZ_DEBUG=1 lists the slowest requests: a slow answer to a small request is a finding too. */
+const slowest: [number, string][] = [];
+const tally: Tally = { sent: 0, byStatus: new Map(), fiveXx: 0, failures: [], kinds: new Set(), msByProcedure: new Map() };
 
 function describeRequest(request: WireRequest): string {
 	const body = request.body === undefined ? '' : ` ${String(request.body).slice(0, 160)}${String(request.body).length > 160 ? `… (${String(request.body).length} chars)` : ''}`;
@@ -437,12 +495,17 @@ async function run(procedure: ProcedureInfo, role: Role, item: FuzzCase): Promis
 	if (role.dead) await renew(role);
 	// Headers were built when the cases were; a renewed session needs the new cookie.
 	const request = role.cookie && item.request.headers?.cookie ? { ...item.request, headers: { ...item.request.headers, cookie: role.cookie } } : item.request;
-	const response = await client.send(request);
+	const sentAt = performance.now();
+	const response = await client.send(headBytes(request) > MAX_HEAD_BYTES ? { ...request, ownConnection: true } : request);
+	tally.msByProcedure.set(procedure.path, (tally.msByProcedure.get(procedure.path) ?? 0) + performance.now() - sentAt);
+	if (process.env.FUZZ_DEBUG) slowest.push([performance.now() - sentAt, `${procedure.path} as ${role.name} (${item.kind}) ${response.status}: ${describeRequest(request).slice(0, 300)}`]);
 	tally.sent++;
 	tally.kinds.add(item.kind.split(':')[0] ?? item.kind);
 	const statusClass = response.status === null ? 'none' : `${Math.floor(response.status / 100)}xx`;
 	tally.byStatus.set(statusClass, (tally.byStatus.get(statusClass) ?? 0) + 1);
-	const findings = inspectResponse(response, { echoes: item.echoes, secrets: [secret], mayDrop: item.mayDrop });
+	// Node refuses request heads over 16 KB and may cut the socket before the 431 can be read.
+	const mayDrop = item.mayDrop === true || headBytes(request) > MAX_HEAD_BYTES;
+	const findings = inspectResponse(response, { echoes: item.echoes, secrets: [secret], mayDrop });
 	if (countsAs5xx(findings)) tally.fiveXx++;
 	for (const finding of findings) {
 		tally.failures.push({ procedure: procedure.path, role: role.name, kind: item.kind, status: response.status, finding, request: describeRequest(request) });
@@ -480,12 +543,12 @@ function roleNamed(name: Role['name']): Role {
 	return role;
 }
 
-async function postRaw(role: Role, pathName: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<{ status: number | null; error: { message?: string; data?: { code?: string; fieldErrors?: unknown } } }> {
+async function postRaw(role: Role, pathName: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<{ status: number | null; connection: string | undefined; error: { message?: string; data?: { code?: string; fieldErrors?: unknown } } }> {
 	const response = await client.send({ method: 'POST', path: `/api/trpc/${pathName}`, headers: headersFor(role, headers), body });
 	expect(inspectResponse(response, { echoes: [], secrets: [secret] })).toEqual([]);
 	const parsed: unknown = JSON.parse(response.body);
 	const error = typeof parsed === 'object' && parsed !== null && 'error' in parsed && typeof parsed.error === 'object' && parsed.error !== null && 'json' in parsed.error ? parsed.error.json : null;
-	return { status: response.status, error: (error ?? {}) as { message?: string; data?: { code?: string; fieldErrors?: unknown } } };
+	return { status: response.status, connection: response.headers.connection, error: (error ?? {}) as { message?: string; data?: { code?: string; fieldErrors?: unknown } } };
 }
 
 describe(`hostile input over HTTP to the built server (${testEngine})`, () => {
@@ -558,6 +621,43 @@ describe(`hostile input over HTTP to the built server (${testEngine})`, () => {
 			expect(refused.error.data?.fieldErrors).toMatchObject({ theme: expect.any(Array), temperature: expect.any(Array), maxTokens: expect.any(Array) });
 		});
 
+		it("an administrator's own chat procedures show and touch only their own chats (admin powers only in asAdmin)", async () => {
+			const admin = roleNamed('admin');
+			const list = await call(admin, 'chat.sessions.list', {});
+			expect(list.response.status).toBe(200);
+			expect(list.response.body).not.toContain(victimIds.chat);
+			for (const [pathName, input] of [
+				['chat.sessions.get', { id: victimIds.chat }],
+				['chat.messages.list', { sessionId: victimIds.chat }],
+				['chat.shares.list', { id: victimIds.chat }]
+			] as const) {
+				const { response } = await call(admin, pathName, input);
+				expect(response.status, pathName).toBe(404);
+			}
+			for (const [pathName, input] of [
+				['chat.export', { sessionId: victimIds.chat, format: 'json' }],
+				['chat.shares.create', { id: victimIds.chat }],
+				['chat.sessions.rename', { id: victimIds.chat, title: 'renamed by an admin' }],
+				['chat.send', { sessionId: victimIds.chat, content: 'written by an admin' }]
+			] as const) {
+				const { response } = await call(admin, pathName, input);
+				expect(response.status, pathName).toBe(404);
+			}
+		});
+
+		it('a request refused before its body is read closes its connection, so the next request on it is not held up', async () => {
+			const user = roleNamed('user');
+			const unread = await client.send({ method: 'POST', path: '/api/trpc/chat.send', headers: { ...sameSite(), 'content-type': 'application/json' }, body: JSON.stringify({ json: { content: 'x'.repeat(300_000) } }) });
+			expect(unread.status).toBe(401);
+			expect(unread.headers.connection).toBe('close');
+			const tooLarge = await postRaw(user, 'chat.send', JSON.stringify({ json: { content: 'x'.repeat(600_000) } }));
+			expect(tooLarge.status).toBe(413);
+			expect(tooLarge.connection).toBe('close');
+			const read = await client.send({ method: 'POST', path: '/api/trpc/chat.sessions.create', headers: headersFor(user, { 'content-type': 'application/json' }), body: '{"json":{"title":"kept alive"}}' });
+			expect(read.status).toBe(200);
+			expect(read.headers.connection).toBe('keep-alive');
+		});
+
 		it('a cross-site post is refused before any procedure runs; the same post from this site goes through', async () => {
 			const user = roleNamed('user');
 			const body = JSON.stringify({ json: { title: 'from elsewhere' } });
@@ -580,10 +680,12 @@ describe(`hostile input over HTTP to the built server (${testEngine})`, () => {
 				`  procedures covered: ${procedures.length} (${Object.entries(types).map(([type, count]) => `${count} ${type}`).join(', ')}) × ${roles.length} roles (${roles.map((role) => role.name).join(', ')})`,
 				`  inputs sent: ${tally.sent} in ${seconds.toFixed(1)} s (${Math.round(tally.sent / seconds)}/s); kinds: ${[...tally.kinds].join(', ')}`,
 				`  responses: ${[...tally.byStatus].sort().map(([status, count]) => `${status} ${count}`).join(', ')}`,
+				`  slowest: ${[...tally.msByProcedure].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, total]) => `${name} ${(total / 1000).toFixed(1)} s`).join(', ')}`,
 				`  administrators only: ${adminOnly.size ? [...adminOnly].join(', ') : 'none'}`,
 				`  5xx: ${tally.fiveXx}; findings: ${tally.failures.length}; sessions renewed after sign-out or revocation: ${roles.map((role) => `${role.name} ${role.renewals}`).join(', ')}`
 			].join('\n')
 		);
+		if (process.env.FUZZ_DEBUG) console.log(slowest.sort((a, b) => b[0] - a[0]).slice(0, 15).map(([ms, what]) => `${Math.round(ms)} ms ${what}`).join('\n'));
 		const report = tally.failures.slice(0, 25).map((failure) => `${failure.finding.kind} ${failure.procedure} as ${failure.role} (${failure.kind}, HTTP ${failure.status}): ${failure.finding.detail}\n    ${failure.request}`);
 		expect(report, `${tally.failures.length} findings`).toEqual([]);
 		expect(tally.fiveXx).toBe(0);

@@ -11,6 +11,11 @@ export interface WireRequest {
 	body?: string | Buffer;
 	/** Send the body without Content-Length (chunked), so the server only learns its size by reading. */
 	chunked?: boolean;
+	/**
+	 * Use a socket of its own, closed afterwards: after refusing a huge body unread, the server
+	 * drains the rest before the next request on a kept-alive socket, which would stall that request.
+	 */
+	ownConnection?: boolean;
 }
 
 export interface WireResponse {
@@ -31,6 +36,11 @@ export interface WireClientOptions {
 
 /** Node refuses request heads over 16 KB (431) and closes the socket, possibly before the client reads the answer. */
 export const MAX_HEAD_BYTES = 16 * 1024;
+
+/** Bytes of the request line and headers, near enough to compare with MAX_HEAD_BYTES. */
+export function headBytes(request: WireRequest): number {
+	return request.method.length + request.path.length + Object.entries(request.headers ?? {}).reduce((total, [name, value]) => total + name.length + value.length + 4, 0) + 64;
+}
 
 /** SSE streams are read until their first event after `connected`, which is all a refusal needs. */
 const SSE_READ_MS = 3_000;
@@ -58,7 +68,8 @@ export class WireClient {
 
 	async send(request: WireRequest): Promise<WireResponse> {
 		const first = await this.#sendOnce(request);
-		// A kept-alive socket the server closed meanwhile fails at once; clients retry those on a fresh one (Node's docs advise it).
+		// A kept-alive socket the server closed meanwhile (after refusing a huge body unread) fails at
+		// once; clients retry those on a fresh socket. A server that really resets the request fails twice.
 		return first.retryable ? (await this.#sendOnce(request)).response : first.response;
 	}
 
@@ -73,7 +84,15 @@ export class WireClient {
 			const headers: Record<string, string | number> = { ...request.headers };
 			if (request.body !== undefined && !request.chunked) headers['content-length'] = Buffer.byteLength(request.body);
 			const outgoing = http.request(
-				{ host: this.#host, port: this.#port, method: request.method, path: request.path, headers, agent: this.#agent, localAddress: this.#localAddress },
+				{
+					host: this.#host,
+					port: this.#port,
+					method: request.method,
+					path: request.path,
+					headers: request.ownConnection ? { ...headers, connection: 'close' } : headers,
+					agent: request.ownConnection ? false : this.#agent,
+					localAddress: this.#localAddress
+				},
 				(incoming) => {
 					const sse = String(incoming.headers['content-type'] ?? '').startsWith('text/event-stream');
 					const chunks: Buffer[] = [];
@@ -111,7 +130,7 @@ export class WireClient {
 			});
 			// A server refusing a huge body may answer and close before the whole body is written.
 			outgoing.once('error', (error: NodeJS.ErrnoException) => {
-				const stale = outgoing.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
+				const stale = error.code === 'ECONNRESET' || error.code === 'EPIPE';
 				finish({ status: null, headers: {}, body: '', transportError: error.message, sse: false }, stale);
 			});
 			if (request.body !== undefined) outgoing.write(request.body);
@@ -161,7 +180,7 @@ export function envelopeOf(input: unknown): { json: unknown; meta?: unknown } {
 export function callRequest(path: string, type: ProcedureType, encodedInput: string | undefined, headers: Record<string, string>): WireRequest {
 	const url = `/api/trpc/${path}`;
 	if (type === 'mutation') return { method: 'POST', path: url, headers: { 'content-type': 'application/json', ...headers }, body: encodedInput ?? '' };
-	const accept = type === 'subscription' ? { accept: 'text/event-stream' } : {};
+	const accept: Record<string, string> = type === 'subscription' ? { accept: 'text/event-stream' } : {};
 	return { method: 'GET', path: encodedInput === undefined ? url : `${url}?input=${queryEncode(encodedInput)}`, headers: { ...accept, ...headers } };
 }
 
