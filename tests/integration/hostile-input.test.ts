@@ -703,6 +703,7 @@ describe(`hostile input over HTTP to the built server (${testEngine})`, () => {
 
 	it("not one of the victim's rows changed, and the server logged no failure", async () => {
 		const exitCode = await server.stop();
+		if (process.env.FUZZ_DEBUG) console.log(server.output().slice(-20_000));
 		expect(exitCode).toBe(0);
 		const failures = server
 			.output()

@@ -167,12 +167,19 @@ export function sseEvents(body: string): { event: string; data: string }[] {
 		});
 }
 
-/** superjson's envelope for `input`; values superjson itself cannot encode (an invalid Date) go as strings. */
+/**
+ * superjson's envelope for `input`. What superjson itself cannot encode (an invalid Date inside a
+ * null-prototype object) is sent as its JSON, or as a tag naming its kind.
+ */
 export function envelopeOf(input: unknown): { json: unknown; meta?: unknown } {
 	try {
 		return superjson.serialize(input);
 	} catch {
-		return { json: String(input) };
+		try {
+			return { json: JSON.parse(JSON.stringify(input, (_key, value: unknown) => (value instanceof Date ? 'Invalid Date' : value)) ?? 'null') };
+		} catch {
+			return { json: Object.prototype.toString.call(input) };
+		}
 	}
 }
 
