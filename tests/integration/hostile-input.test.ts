@@ -618,7 +618,7 @@ describe(`hostile input over HTTP to the built server (${testEngine})`, () => {
 			expect(refused.error.data?.fieldErrors).toMatchObject({ theme: expect.any(Array), temperature: expect.any(Array), maxTokens: expect.any(Array) });
 		});
 
-		it("an administrator's own chat procedures show and touch only their own chats (admin powers only in asAdmin)", async () => {
+		it("an administrator's own chat procedures show and touch only their own chats (admin powers only in withAdminPowers)", async () => {
 			const admin = roleNamed('admin');
 			const list = await call(admin, 'chat.sessions.list', {});
 			expect(list.response.status).toBe(200);

@@ -100,6 +100,8 @@ export interface BuiltAppServer {
 /** Starts the built server on 127.0.0.1:`port` with `env` added and waits for GET /healthz to answer 200. */
 export async function startBuiltApp(port: number, env: Record<string, string>, timeoutMs = 60_000): Promise<BuiltAppServer> {
 	const base = `http://127.0.0.1:${port}`;
+	// A server left over from an interrupted run would answer /healthz in place of this one.
+	if ((await healthStatus(base)) !== null) throw new Error(`something already answers on ${base}; stop it (or set E2E_PORT_OFFSET) and run again`);
 	const child = spawn(process.execPath, [path.join(BUILD_DIR, 'index.js')], {
 		cwd: ROOT,
 		env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', ...env },

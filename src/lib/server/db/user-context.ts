@@ -29,7 +29,7 @@ export function asUser<T>(db: Database, userId: string, work: (tx: UserTransacti
  * their own chats, shares and knowledge search show their own rows only. The database still
  * checks the role: for anyone who is not an administrator this is exactly `asUser`.
  */
-export function asAdmin<T>(db: Database, userId: string, work: (tx: UserTransaction) => Promise<T>): Promise<T> {
+export function withAdminPowers<T>(db: Database, userId: string, work: (tx: UserTransaction) => Promise<T>): Promise<T> {
 	return db.prisma.$transaction(async (tx) => {
 		await tx.$queryRaw`select set_config('request.jwt.claim.sub', ${userId}, true), set_config('role', 'authenticated', true), set_config('app.admin_powers', 'on', true)`;
 		return work(tx);

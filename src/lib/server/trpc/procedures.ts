@@ -13,9 +13,9 @@ export const authedProcedure = publicProcedure.use(
 );
 
 /**
- * An administrator. The database checks again: admin queries run through `asAdmin`, where the
- * policies call is_admin() in SQL. Outside `asAdmin` (every other procedure) an administrator
- * has no more rights than anyone else.
+ * An administrator. The database checks again: admin queries run through `withAdminPowers`, where
+ * the policies call is_admin() in SQL. Outside it (every other procedure) an administrator has no
+ * more rights than anyone else.
  */
 export const adminProcedure = authedProcedure.use(
 	middleware(({ ctx, next }) => {
