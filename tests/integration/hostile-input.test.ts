@@ -589,6 +589,13 @@ describe(`hostile input over HTTP to the built server (${testEngine})`, () => {
 			expect(tooLong.response.status).toBe(400);
 		});
 
+		it('a 200,000-character message without spaces is answered and leaves the server responsive (its token count froze the event loop)', async () => {
+			const user = roleNamed('user');
+			const sent = await call(user, 'chat.send', { content: 'x'.repeat(MAX_MESSAGE_CHARS), sessionId: null });
+			expect(sent.response.status).toBe(200);
+			expect(await healthStatus(server.base)).toBe(200);
+		});
+
 		it("chat.stream on a missing or someone else's answer is NOT_FOUND, and so is chat.shares.list on someone else's chat", async () => {
 			const user = roleNamed('user');
 			for (const messageId of [victimIds.answer, '00000000-0000-4000-8000-000000000000']) {

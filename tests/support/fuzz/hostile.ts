@@ -182,10 +182,16 @@ export function validValue(schema: SchemaNode, known: KnownValues, key = ''): fc
 	switch (type) {
 		case 'string':
 			return validString(schema, known, key);
-		case 'integer':
-			return fc.integer({ min: Math.max(schema.minimum ?? -1e6, -(2 ** 31)), max: Math.min(schema.maximum ?? 1e6, 2 ** 31) });
-		case 'number':
-			return fc.double({ min: schema.minimum ?? -1e6, max: schema.maximum ?? 1e6, noNaN: true, noDefaultInfinity: true });
+		case 'integer': {
+			const min = Math.max(schema.minimum ?? -1e6, -(2 ** 31));
+			const max = Math.min(schema.maximum ?? 1e6, 2 ** 31);
+			return fc.oneof({ weight: 3, arbitrary: fc.integer({ min, max }) }, { weight: 1, arbitrary: fc.constantFrom(min, max) });
+		}
+		case 'number': {
+			const min = schema.minimum ?? -1e6;
+			const max = schema.maximum ?? 1e6;
+			return fc.oneof({ weight: 3, arbitrary: fc.double({ min, max, noNaN: true, noDefaultInfinity: true }) }, { weight: 1, arbitrary: fc.constantFrom(min, max) });
+		}
 		case 'boolean':
 			return fc.boolean();
 		case 'null':
@@ -206,7 +212,11 @@ function validString(schema: SchemaNode, known: KnownValues, key: string): fc.Ar
 	if (/email/i.test(key)) return fc.oneof(fc.emailAddress(), fc.constantFrom(...known.emails));
 	if (schema.pattern) return fc.stringMatching(new RegExp(schema.pattern), { size: 'xsmall' });
 	const minLength = schema.minLength ?? 0;
-	return fc.string({ minLength, maxLength: Math.max(minLength, Math.min(schema.maxLength ?? 40, 40)) });
+	const short = fc.string({ minLength, maxLength: Math.max(minLength, Math.min(schema.maxLength ?? 40, 40)) });
+	if (schema.maxLength === undefined) return short;
+	// Exactly as long as allowed, in 1- and 3-byte characters: a column narrower than the schema fails here.
+	const longest = fc.constantFrom('x', 'é', '中', ' ').map((unit) => (unit === ' ' ? `a${' '.repeat(Math.max(0, (schema.maxLength ?? 1) - 2))}z` : unit.repeat(schema.maxLength ?? 1)));
+	return fc.oneof({ weight: 4, arbitrary: short }, { weight: 1, arbitrary: longest });
 }
 
 function validObject(schema: SchemaNode, known: KnownValues): fc.Arbitrary<Record<string, unknown>> {
