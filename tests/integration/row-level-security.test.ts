@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asAnonymous, asUser, type UserTransaction } from '../../src/lib/server/db/user-context';
+import { asAnonymous, asUser, type UserTransaction, withAdminPowers } from '../../src/lib/server/db/user-context';
 import { createUser, type TestUser } from '../support/fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -105,11 +105,28 @@ describe('row level security through asUser()', () => {
 
 		const admin = await createUser(test.db, 'admin');
 		await test.db.prisma.profile.update({ where: { id: admin.id }, data: { role: 'admin' } });
-		await asUser(test.db, admin.id, (tx) => tx.profile.update({ where: { id: bob.id }, data: { tier: 'pro' } }));
+		await withAdminPowers(test.db, admin.id, (tx) => tx.profile.update({ where: { id: bob.id }, data: { tier: 'pro' } }));
 		expect((await test.db.prisma.profile.findUniqueOrThrow({ where: { id: bob.id } })).tier).toBe('pro');
 		// Admin policies are checked in SQL (is_admin()), not only in the app.
-		const adminSees = await asUser(test.db, admin.id, (tx) => tx.chatSession.count());
+		const adminSees = await withAdminPowers(test.db, admin.id, (tx) => tx.chatSession.count());
 		expect(adminSees).toBeGreaterThanOrEqual(2);
+		// withAdminPowers grants nothing to someone who is not an administrator.
+		await expect(withAdminPowers(test.db, bob.id, (tx) => tx.profile.update({ where: { id: bob.id }, data: { tier: 'enterprise' } }))).rejects.toThrow();
+		expect(await withAdminPowers(test.db, bob.id, (tx) => tx.chatSession.count({ where: { userId: { not: bob.id } } }))).toBe(0);
+	});
+
+	it("outside withAdminPowers an administrator is an ordinary user: no one else's chats, messages or profile (issue 7)", async () => {
+		const admin = await createUser(test.db, 'admin-as-user');
+		await test.db.prisma.profile.update({ where: { id: admin.id }, data: { role: 'admin' } });
+		const seen = await asUser(test.db, admin.id, async (tx) => ({
+			chats: await tx.chatSession.count({ where: { userId: { not: admin.id } } }),
+			messages: await tx.message.count({ where: { userId: { not: admin.id } } }),
+			profiles: await tx.profile.count({ where: { id: { not: admin.id } } })
+		}));
+		expect(seen).toEqual({ chats: 0, messages: 0, profiles: 0 });
+		await expect(asUser(test.db, admin.id, (tx) => tx.profile.update({ where: { id: bob.id }, data: { tier: 'enterprise' } }))).rejects.toThrow();
+		// Nor can they raise their own tier outside withAdminPowers: the privilege trigger asks is_admin() too.
+		await expect(asUser(test.db, admin.id, (tx) => tx.profile.update({ where: { id: admin.id }, data: { tier: 'enterprise' } }))).rejects.toThrow();
 	});
 
 	it('public knowledge is readable by every signed-in user, private knowledge only by its author', async () => {

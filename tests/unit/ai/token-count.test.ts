@@ -1,3 +1,4 @@
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { describe, expect, it } from 'vitest';
 import { ProviderError, type ChatMessage } from '../../../src/lib/server/ai/provider';
 import {
@@ -23,6 +24,23 @@ describe('token counting', () => {
 
 	it('counts special-token text typed by a user as plain text instead of throwing', () => {
 		expect(countTextTokens('say <|endoftext|> now')).toBeGreaterThan(3);
+	});
+
+	it('counts long prose and code in pieces exactly as the tokenizer counts them whole', () => {
+		const whole = (text: string) => countTokens(text, { disallowedSpecial: new Set() });
+		const prose = Array.from({ length: 1500 }, (_, i) => `Word${i} is, perhaps,\n  a little   longer than "that" (${i * 7}).\t\r\n`).join(' ');
+		const code = Array.from({ length: 1500 }, (_, i) => `const v${i}=f(${i});\n\tif(v${i}>3){return v${i}}`).join('\n\n');
+		for (const text of [prose, code]) expect(countTextTokens(text)).toBe(whole(text));
+	});
+
+	it('counts runs without whitespace (which the tokenizer merges in quadratic time) within 1 %', () => {
+		const whole = (text: string) => countTokens(text, { disallowedSpecial: new Set() });
+		for (const text of ['x'.repeat(20_000), '中'.repeat(8_000), '😀'.repeat(5_000), 'ab1'.repeat(5_000)]) {
+			const counted = countTextTokens(text);
+			expect(Math.abs(counted - whole(text)) / whole(text), text.slice(0, 3)).toBeLessThanOrEqual(0.01);
+		}
+		// The case that froze the server (issue 7's fuzz suite): 200,000 characters in one run.
+		expect(countTextTokens('x'.repeat(200_000))).toBe(25_000);
 	});
 
 	it('adds OpenAI-style framing per message and for the reply', () => {

@@ -1,5 +1,5 @@
 import { forgetAllowedModels } from '../chat/models.service';
-import { asUser, type Database, type UserTransaction } from '../db';
+import { withAdminPowers, type Database, type UserTransaction } from '../db';
 import { AppError } from '../errors';
 import { actorIsAdmin, type AdminActor } from './audit.repo';
 
@@ -10,7 +10,7 @@ import { actorIsAdmin, type AdminActor } from './audit.repo';
  * process forgets cached model lists at once; other processes hear of it from the database (025).
  */
 export async function asAdmin<T>(db: Database, actor: AdminActor, work: (tx: UserTransaction) => Promise<T>, options: { affectsModels?: boolean } = {}): Promise<T> {
-	const result = await asUser(db, actor.id, async (tx) => {
+	const result = await withAdminPowers(db, actor.id, async (tx) => {
 		if (!(await actorIsAdmin(tx))) throw new AppError('FORBIDDEN', 'Only administrators can do that.');
 		return work(tx);
 	});

@@ -4,7 +4,7 @@ import { Prisma } from '../db/generated/client';
 
 /**
  * Reads behind the admin dashboards, from the rollups of 027 (never a scan of api_usage_logs,
- * except the latest error rows, which carry the text a rollup can't). Run inside asUser as the
+ * except the latest error rows, which carry the text a rollup can't). Run inside withAdminPowers as the
  * admin: the tables' policies let only admins read them.
  */
 

@@ -1,6 +1,6 @@
 import type { AnalyticsRange } from '$lib/schemas/admin-analytics';
 import type { UserTier } from '$lib/usage/types';
-import { asUser, type Database } from '../db';
+import { withAdminPowers, type Database } from '../db';
 import {
 	activeUsersPerBucket,
 	errorsSince,
@@ -128,7 +128,7 @@ export interface Overview extends UsageFigures, Percentiles {
 
 export function overview(db: Database, adminId: string, range: AnalyticsRange, now: number): Promise<Overview> {
 	const window = rangeWindow(range, now);
-	return asUser(db, adminId, async (tx) => {
+	return withAdminPowers(db, adminId, async (tx) => {
 		const rows = await modelBuckets(tx, window.grain, window.from);
 		const users = await userCounts(tx, window.grain, window.from);
 		const totals = emptyTotals();
@@ -177,7 +177,7 @@ export interface Timeseries {
 
 export function timeseries(db: Database, adminId: string, range: AnalyticsRange, now: number): Promise<Timeseries> {
 	const window = rangeWindow(range, now);
-	return asUser(db, adminId, async (tx) => {
+	return withAdminPowers(db, adminId, async (tx) => {
 		const rows = await modelBuckets(tx, window.grain, window.from);
 		const activity = await activeUsersPerBucket(tx, window.grain, window.from);
 		const names = new Map((await modelCatalogue(tx)).map((model) => [model.modelName, model.displayName]));
@@ -240,7 +240,7 @@ export interface ModelUsage extends UsageFigures, Percentiles {
 
 export function byModel(db: Database, adminId: string, range: AnalyticsRange, now: number): Promise<ModelUsage[]> {
 	const window = rangeWindow(range, now);
-	return asUser(db, adminId, async (tx) => {
+	return withAdminPowers(db, adminId, async (tx) => {
 		const rows = await modelBuckets(tx, window.grain, window.from);
 		const catalogue = new Map((await modelCatalogue(tx)).map((model) => [model.modelName, model]));
 		const perModel = new Map<string, Totals>();
@@ -275,7 +275,7 @@ export interface TierUsage {
 
 export function byTier(db: Database, adminId: string, range: AnalyticsRange, now: number): Promise<TierUsage[]> {
 	const window = rangeWindow(range, now);
-	return asUser(db, adminId, async (tx) =>
+	return withAdminPowers(db, adminId, async (tx) =>
 		(await usageByTier(tx, window.grain, window.from)).map(({ costMicros, ...row }) => ({ ...row, costUsd: dollars(costMicros) }))
 	);
 }
@@ -293,7 +293,7 @@ export interface TopUser {
 
 export function topUsers(db: Database, adminId: string, range: AnalyticsRange, now: number): Promise<TopUser[]> {
 	const window = rangeWindow(range, now);
-	return asUser(db, adminId, async (tx) =>
+	return withAdminPowers(db, adminId, async (tx) =>
 		(await topUsersByCost(tx, window.grain, window.from, TOP_USERS)).map(({ costMicros, ...row }) => ({ ...row, costUsd: dollars(costMicros) }))
 	);
 }
@@ -319,7 +319,7 @@ export interface ErrorsReport {
 
 export function recentErrors(db: Database, adminId: string, range: AnalyticsRange, now: number): Promise<ErrorsReport> {
 	const window = rangeWindow(range, now);
-	return asUser(db, adminId, async (tx) => {
+	return withAdminPowers(db, adminId, async (tx) => {
 		const rows = await modelBuckets(tx, window.grain, window.from);
 		const recent = await errorsSince(tx, window.from, RECENT_ERRORS);
 		return {

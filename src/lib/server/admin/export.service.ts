@@ -1,5 +1,5 @@
 import type { AnalyticsRange } from '$lib/schemas/admin-analytics';
-import { asUser, type Database } from '../db';
+import { withAdminPowers, type Database } from '../db';
 import { dailyModelPage, dailyUserPage, errorsSince, type DailyModelCursor, type DailyModelExportRow, type DailyUserCursor, type ErrorCursor } from './analytics.repo';
 import { rangeWindow } from './analytics.service';
 import { addHistogram, emptyHistogram, quantile } from './histogram';
@@ -29,7 +29,7 @@ const usd = (value: number) => (value / 1e6).toFixed(6);
 async function* dailyModelRows(db: Database, adminId: string, fromDate: string): AsyncGenerator<DailyModelExportRow> {
 	let after: DailyModelCursor | null = null;
 	for (;;) {
-		const page = await asUser(db, adminId, (tx) => dailyModelPage(tx, fromDate, PAGE_ROWS, after));
+		const page = await withAdminPowers(db, adminId, (tx) => dailyModelPage(tx, fromDate, PAGE_ROWS, after));
 		yield* page;
 		const last = page.at(-1);
 		if (!last || page.length < PAGE_ROWS) return;
@@ -86,7 +86,7 @@ async function* usageByModel(db: Database, adminId: string, fromDate: string): A
 async function* usageByUser(db: Database, adminId: string, fromDate: string): AsyncGenerator<readonly unknown[]> {
 	let after: DailyUserCursor | null = null;
 	for (;;) {
-		const page = await asUser(db, adminId, (tx) => dailyUserPage(tx, fromDate, PAGE_ROWS, after));
+		const page = await withAdminPowers(db, adminId, (tx) => dailyUserPage(tx, fromDate, PAGE_ROWS, after));
 		for (const row of page) yield [row.date, row.userId, row.email, row.tier, row.requests, row.errors, row.totalTokens, row.costUsd];
 		const last = page.at(-1);
 		if (!last || page.length < PAGE_ROWS) return;
@@ -97,7 +97,7 @@ async function* usageByUser(db: Database, adminId: string, fromDate: string): As
 async function* errors(db: Database, adminId: string, from: Date): AsyncGenerator<readonly unknown[]> {
 	let after: ErrorCursor | null = null;
 	for (;;) {
-		const page = await asUser(db, adminId, (tx) => errorsSince(tx, from, PAGE_ROWS, after));
+		const page = await withAdminPowers(db, adminId, (tx) => errorsSince(tx, from, PAGE_ROWS, after));
 		for (const row of page) yield [row.createdAt, row.email ?? '', row.userId, row.model, row.provider, row.endpoint, row.latencyMs, row.errorMessage ?? ''];
 		const last = page.at(-1);
 		if (!last || page.length < PAGE_ROWS) return;

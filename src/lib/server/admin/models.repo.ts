@@ -1,7 +1,7 @@
 import type { UserTransaction } from '../db';
 import type { ModelConfiguration, Prisma } from '../db/generated/client';
 
-/** Model configurations as the admin console manages them; every call runs inside asUser(admin). */
+/** Model configurations as the admin console manages them; every call runs inside asAdmin (withAdminPowers). */
 
 export function modelRows(tx: UserTransaction): Promise<ModelConfiguration[]> {
 	return tx.modelConfiguration.findMany({ orderBy: [{ modelType: 'asc' }, { isDefault: 'desc' }, { displayName: 'asc' }] });
@@ -11,6 +11,10 @@ export function modelRows(tx: UserTransaction): Promise<ModelConfiguration[]> {
 export async function lockedModelRow(tx: UserTransaction, id: string): Promise<ModelConfiguration | null> {
 	const locked = await tx.$queryRaw<{ id: string }[]>`select id::text as id from public.model_configurations where id = ${id}::uuid for update`;
 	return locked.length ? tx.modelConfiguration.findUnique({ where: { id } }) : null;
+}
+
+export function modelRowById(tx: UserTransaction, id: string): Promise<ModelConfiguration | null> {
+	return tx.modelConfiguration.findUnique({ where: { id } });
 }
 
 export function modelRowByName(tx: UserTransaction, modelName: string): Promise<ModelConfiguration | null> {

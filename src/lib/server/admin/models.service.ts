@@ -21,6 +21,7 @@ import {
 	insertModelRow,
 	lockedModelRow,
 	makeDefaultModel,
+	modelRowById,
 	modelRowByName,
 	modelRows,
 	otherActiveChatModels,
@@ -283,7 +284,7 @@ const TEST_PROMPT = 'Reply with the single word OK.';
  * so a model can be checked before people see it. Failures come back as words, not as errors.
  */
 export async function testModel(deps: AdminDeps, actor: AdminActor, id: string): Promise<ModelTestResult> {
-	const model = await asAdmin(deps.db, actor, (tx) => tx.modelConfiguration.findUnique({ where: { id } }));
+	const model = await asAdmin(deps.db, actor, (tx) => modelRowById(tx, id));
 	if (!model) throw notFound();
 	const started = deps.services.clock.now();
 	const elapsed = () => deps.services.clock.now() - started;

@@ -1,5 +1,5 @@
 import type { SystemRange } from '$lib/schemas/admin-analytics';
-import { asUser, type Database } from '../db';
+import { withAdminPowers, type Database } from '../db';
 import { checkHealth, type HealthReport } from '../health/health.service';
 import { SAMPLED_METRICS, type SampledMetric } from '../metrics';
 import { latestMetrics, metricBuckets } from './system.repo';
@@ -48,7 +48,7 @@ export async function systemMetrics(db: Database, adminId: string, range: System
 	const index = new Map(starts.map((start, i) => [start, i]));
 	const from = new Date(starts[0] ?? last);
 
-	const { rows, latestRows } = await asUser(db, adminId, async (tx) => ({
+	const { rows, latestRows } = await withAdminPowers(db, adminId, async (tx) => ({
 		rows: await metricBuckets(tx, SAMPLED_METRICS, from, stepSeconds),
 		latestRows: await latestMetrics(tx, SAMPLED_METRICS)
 	}));

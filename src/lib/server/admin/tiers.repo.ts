@@ -5,6 +5,10 @@ export function tierRows(tx: UserTransaction): Promise<TierLimit[]> {
 	return tx.tierLimit.findMany({ orderBy: { tier: 'asc' } });
 }
 
+export function tierRow(tx: UserTransaction, tier: UserTier): Promise<TierLimit | null> {
+	return tx.tierLimit.findUnique({ where: { tier } });
+}
+
 /** Locks the tier's row until commit, so two edits apply one after the other. */
 export async function lockedTierRow(tx: UserTransaction, tier: UserTier): Promise<TierLimit | null> {
 	await tx.$queryRaw`select 1 from public.tier_limits where tier = ${tier}::public.user_tier for update`;

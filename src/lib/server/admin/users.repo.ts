@@ -4,7 +4,7 @@ import { Prisma, type UserLimitOverride, type UserRole, type UserTier } from '..
 
 /**
  * Accounts as the admin console sees them: public.admin_user_directory (024), which answers only
- * to administrators. Every call runs inside asUser(admin).
+ * to administrators. Every call runs inside asAdmin (withAdminPowers).
  */
 
 export interface DirectoryRow {

@@ -7,7 +7,7 @@ import { usageHistory } from '../usage/usage.repo';
 import { asAdmin } from './admin-tx';
 import { recordAdminChange, type AdminActor, type AuditSnapshot } from './audit.repo';
 import { isLastAdminRefusal } from './db-errors';
-import { chatModelNames, lockedTierRow } from './tiers.repo';
+import { chatModelNames, lockedTierRow, tierRow } from './tiers.repo';
 import { toTierView } from './tiers.service';
 import {
 	deleteLimitOverride,
@@ -105,7 +105,7 @@ export async function userDetail(db: Database, actor: AdminActor, userId: string
 	return asAdmin(db, actor, async (tx) => {
 		const row = await directoryRow(tx, userId);
 		if (!row) throw notFound();
-		const tier = await tx.tierLimit.findUnique({ where: { tier: toTier(row.tier) } });
+		const tier = await tierRow(tx, toTier(row.tier));
 		if (!tier) throw new AppError('NOT_FOUND', `There is no ${row.tier} tier.`);
 		const errors = await recentErrors(tx, userId, 20);
 		return {

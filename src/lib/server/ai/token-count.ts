@@ -16,8 +16,40 @@ const TOKENS_PER_MESSAGE = 3;
 /** Every reply is primed with <|start|>assistant<|message|>. */
 const TOKENS_PER_REPLY = 3;
 
+/**
+ * The tokenizer's merging is quadratic in the length of a run without whitespace: 40,000 Chinese
+ * characters took 5.5 s and a 200,000-character message froze the server's event loop for
+ * minutes (found by tests/integration/hostile-input.test.ts). So text is counted in pieces of at
+ * most this many characters, cut where a word begins after whitespace (the tokenizer splits there
+ * anyway, so prose and code count almost exactly as a whole does) and hard-cut inside longer runs,
+ * where a cut may move a token per piece.
+ */
+const MAX_PIECE_CHARS = 256;
+
+function isWhitespace(unit: number): boolean {
+	return unit === 0x20 || unit === 0x0a || unit === 0x09 || unit === 0x0d;
+}
+
 export function countTextTokens(text: string): number {
-	return text === '' ? 0 : countTokens(text, PLAIN_TEXT);
+	if (text === '') return 0;
+	if (text.length <= MAX_PIECE_CHARS) return countTokens(text, PLAIN_TEXT);
+	let total = 0;
+	let start = 0;
+	while (start < text.length) {
+		let end = Math.min(start + MAX_PIECE_CHARS, text.length);
+		if (end < text.length) {
+			// Where a word follows whitespace; a space or tab before it is the word's own first character.
+			let cut = end;
+			while (cut > start + 1 && !(isWhitespace(text.charCodeAt(cut - 1)) && !isWhitespace(text.charCodeAt(cut)))) cut--;
+			if (cut > start + 1 && (text.charCodeAt(cut - 1) === 0x20 || text.charCodeAt(cut - 1) === 0x09)) cut--;
+			if (cut > start + 1) end = cut;
+			// Never between the halves of a surrogate pair (an emoji).
+			else if (text.charCodeAt(end - 1) >= 0xd800 && text.charCodeAt(end - 1) <= 0xdbff) end--;
+		}
+		total += countTokens(text.slice(start, end), PLAIN_TEXT);
+		start = end;
+	}
+	return total;
 }
 
 export function countMessageTokens(message: ChatMessage): number {

@@ -7,7 +7,7 @@ import { migrate } from './migrations';
 import { assertServerSupported } from './server-support';
 
 export type { Database } from './client';
-export { asUser, asAnonymous, type UserTransaction } from './user-context';
+export { asAnonymous, asUser, withAdminPowers, type UserTransaction } from './user-context';
 
 /** Opens the database, checks the server can hold the schema, and applies pending migrations. */
 export async function startDatabase(target: DatabaseTarget, poolSize?: number): Promise<Database> {

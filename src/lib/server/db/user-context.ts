@@ -22,6 +22,20 @@ export function asUser<T>(db: Database, userId: string, work: (tx: UserTransacti
 	}, TRANSACTION_OPTIONS);
 }
 
+/**
+ * Like `asUser`, with the administrator's powers: the policies that call is_admin() (every chat,
+ * every profile, everyone's usage) apply only in here (migration 040). Only procedures behind
+ * `adminProcedure` use it; in every other procedure an administrator is an ordinary user, so
+ * their own chats, shares and knowledge search show their own rows only. The database still
+ * checks the role: for anyone who is not an administrator this is exactly `asUser`.
+ */
+export function withAdminPowers<T>(db: Database, userId: string, work: (tx: UserTransaction) => Promise<T>): Promise<T> {
+	return db.prisma.$transaction(async (tx) => {
+		await tx.$queryRaw`select set_config('request.jwt.claim.sub', ${userId}, true), set_config('role', 'authenticated', true), set_config('app.admin_powers', 'on', true)`;
+		return work(tx);
+	}, TRANSACTION_OPTIONS);
+}
+
 /** Like `asUser` with no identity: the `anon` role, which sees only what is public. */
 export function asAnonymous<T>(db: Database, work: (tx: UserTransaction) => Promise<T>): Promise<T> {
 	return db.prisma.$transaction(async (tx) => {

@@ -15,8 +15,9 @@ export const authedProcedure = publicProcedure.use(
 
 /**
  * An administrator. Anyone else, signed in or not, is FORBIDDEN: the admin API doesn't invite
- * strangers to sign in. The database checks again: admin queries run as the user through
- * `asUser`, where the policies call is_admin() in SQL.
+ * strangers to sign in. The database checks again: admin queries run through `withAdminPowers`
+ * (admin/admin-tx.ts), where the policies call is_admin() in SQL. Outside it (every other
+ * procedure) an administrator has no more rights than anyone else (migration 040).
  */
 export const adminProcedure = publicProcedure.use(
 	middleware(({ ctx, next }) => {

@@ -5,8 +5,8 @@ import { appRouter } from '$lib/server/trpc/router';
 import { MAX_BATCH_SIZE } from '$lib/trpc/limits';
 import type { RequestHandler } from './$types';
 
-const handler: RequestHandler = (event) =>
-	fetchRequestHandler({
+const handler: RequestHandler = async (event) => {
+	const response = await fetchRequestHandler({
 		endpoint: '/api/trpc',
 		req: event.request,
 		router: appRouter,
@@ -19,6 +19,12 @@ const handler: RequestHandler = (event) =>
 			}
 		}
 	});
+	// A request refused before its body was read to the end (signed out, too large, wrong method)
+	// leaves the unread bytes on the kept-alive connection, and the client's next request there
+	// would wait for the keep-alive timeout (5 s). Closing it makes the client open a fresh one.
+	if (event.request.body !== null && (!event.request.bodyUsed || response.status >= 400)) response.headers.set('connection', 'close');
+	return response;
+};
 
 export const GET = handler;
 export const POST = handler;
