@@ -33,11 +33,11 @@ import { createTestDatabase, testEngine, type TestDatabase } from '../support/te
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_202);
 /** Schema-shaped inputs per procedure and role; the other generators add about as many again. */
-const RUNS = Number(process.env.FUZZ_RUNS ?? 8);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 5);
 /** Procedures per role that also get the 10 MB bodies (chosen by the seed; every run covers others). */
 const HUGE_PER_ROLE = 2;
 /** Malformed envelopes per procedure and role, drawn from the list in envelopeCases. */
-const ENVELOPES_PER_ROLE = 5;
+const ENVELOPES_PER_ROLE = 4;
 /** Hostile credentials and headers per procedure and role, drawn from HOSTILE_HEADERS. */
 const HEADERS_PER_ROLE = 2;
 /** E2E_PORT_OFFSET shifts ports so checkouts run side by side (as in tests/e2e/servers.ts). */
