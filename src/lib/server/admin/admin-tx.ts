@@ -12,7 +12,16 @@ import { actorIsAdmin, type AdminActor } from './audit.repo';
 export async function asAdmin<T>(db: Database, actor: AdminActor, work: (tx: UserTransaction) => Promise<T>, options: { affectsModels?: boolean } = {}): Promise<T> {
 	const result = await withAdminPowers(db, actor.id, async (tx) => {
 		if (!(await actorIsAdmin(tx))) throw new AppError('FORBIDDEN', 'Only administrators can do that.');
-		return work(tx);
+		try {
+			return await work(tx);
+		} catch (error) {
+			// Demoted by another admin while this waited for a row lock: from then on row level
+			// security hides what it was changing, which would read as "not found".
+			if (error instanceof AppError && error.code === 'NOT_FOUND' && !(await actorIsAdmin(tx))) {
+				throw new AppError('FORBIDDEN', 'You are no longer an administrator.', { cause: error });
+			}
+			throw error;
+		}
 	});
 	if (options.affectsModels) forgetAllowedModels();
 	return result;
