@@ -99,7 +99,7 @@ describe('requests per minute', () => {
 		await user.caller.chat.send({ content: 'first', model: 'offline' });
 		const error = await user.caller.chat.send({ content: 'second', model: 'offline' }).catch((caught: unknown) => caught);
 		expect(error).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
-		expect(error instanceof Error ? error.message : '').toMatch(/^You've used your 1 messages for this minute; try again in (\d+ seconds?|1 minute)\.$/); // a full minute when sent right at its start
+		expect(error instanceof Error ? error.message : '').toMatch(/^You've used your 1 message for this minute; try again in (\d+ seconds?|1 minute)\.$/); // a full minute when sent right at its start
 
 		// Over HTTP, the same refusal as a typed tRPC error with data.quota.
 		const validated = await validateSessionToken(test.db, user.token);
