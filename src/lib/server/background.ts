@@ -1,10 +1,12 @@
 import { closeAnalytics } from './analytics';
 import type { Database } from './db';
 import { startJobQueue, stopJobQueue } from './jobs';
+import { startKnowledgeWork } from './knowledge/worker';
 import { RECURRING_JOBS } from './jobs/recurring';
 import { logger } from './logging/logger';
 import { observeUpstreamCall, startInstanceReporting, stopInstanceReporting } from './metrics';
 import { setUpstreamObserver } from './services';
+import { appServices } from './trpc/context';
 
 /**
  * Starts what runs beside request handling: this process's metrics report, and the job queue with
@@ -14,7 +16,9 @@ import { setUpstreamObserver } from './services';
 export function startBackgroundWork(db: Database): void {
 	setUpstreamObserver({ observe: observeUpstreamCall });
 	startInstanceReporting(db);
-	void startJobQueue(db, RECURRING_JOBS).catch((error: unknown) => logger.error({ err: error }, 'job queue failed to start'));
+	void startJobQueue(db, RECURRING_JOBS)
+		.then((queue) => startKnowledgeWork(db, queue, appServices()))
+		.catch((error: unknown) => logger.error({ err: error }, 'job queue failed to start'));
 }
 
 /** Shutdown, before the database closes: running jobs finish (or are failed, to retry), buffered figures and events are written. */

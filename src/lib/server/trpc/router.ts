@@ -4,6 +4,7 @@ import { analyticsRouter } from './routers/analytics';
 import { authRouter } from './routers/auth';
 import { chatRouter } from './routers/chat';
 import { healthRouter } from './routers/health';
+import { knowledgeRouter } from './routers/knowledge';
 import { settingsRouter } from './routers/settings';
 import { usageRouter } from './routers/usage';
 
@@ -15,7 +16,8 @@ export const appRouter = router({
 	settings: settingsRouter,
 	chat: chatRouter,
 	usage: usageRouter,
-	analytics: analyticsRouter
+	analytics: analyticsRouter,
+	knowledge: knowledgeRouter
 });
 
 export type AppRouter = typeof appRouter;
