@@ -43,6 +43,8 @@ export const updateCategoryInput = createCategoryInput.partial().extend({ id: uu
 
 export const categoryIdInput = z.object({ id: uuid });
 
+export const embedderNameInput = z.object({ name: tokenText('An embedder name').pipe(z.string().min(1).max(100)) });
+
 /** The multipart fields of POST /api/knowledge/documents besides `file`. */
 export const uploadFieldsInput = z.object({
 	title: userText().pipe(z.string().trim().max(300)).optional(),

@@ -29,6 +29,8 @@ export interface AppServices {
 
 export interface IngestionScheduler {
 	schedule(documentId: string): Promise<void>;
+	/** Re-embeds every chunk with `embedder`, then switches search over to it. */
+	scheduleReembedding(embedder: string, requestedBy: string): Promise<void>;
 }
 
 export interface ProviderLookup {

@@ -4,7 +4,7 @@ import { countTextTokens } from '../ai/token-count';
 /**
  * Splits a document's text into chunks that follow its structure: a chunk never spans two
  * sections (a Markdown heading starts a new one, and each chunk keeps the path of headings above
- * it), paragraphs are kept whole where they fit, and long sections are cut into pieces of about
+ * it, and in a PDF a chunk stays on one page), paragraphs are kept whole where they fit, and long sections are cut into pieces of about
  * TARGET_TOKENS with OVERLAP_TOKENS of the previous piece repeated, so a sentence cut at a
  * boundary is still found whole in one of the two.
  *
@@ -18,7 +18,7 @@ import { countTextTokens } from '../ai/token-count';
 
 export const TARGET_TOKENS = 320;
 export const OVERLAP_TOKENS = 48;
-const MIN_TOKENS = 24;
+const MIN_TOKENS = 16;
 
 export interface Chunk {
 	index: number;
@@ -65,6 +65,11 @@ function sectionsOf(text: string, paged: boolean): Section[] {
 	const pages = paged ? text.split('\f') : [text];
 	pages.forEach((pageText, pageIndex) => {
 		const page = paged ? pageIndex + 1 : null;
+		// A page starts a new section (same headings), so a chunk's page is where all of it is.
+		if (paged && current.paragraphs.length > 0) {
+			sections.push(current);
+			current = { headingPath: path, paragraphs: [] };
+		}
 		for (const block of pageText.split(/\n\s*\n/)) {
 			const lines = block.split('\n');
 			let buffer: string[] = [];

@@ -6,6 +6,7 @@ import { logger } from '../logging/logger';
 import type { AppServices } from '../services';
 import { insertDocument, systemDocumentSources, unfinishedDocumentIds } from './documents.repo';
 import { INGEST_JOB, ingestDocument } from './ingestion';
+import { REEMBED_JOB, runReembedding } from './reembed';
 
 const GUIDE_CATEGORY = 'Help';
 
@@ -18,6 +19,9 @@ export async function startKnowledgeWork(db: Database, queue: JobQueue, services
 	const deps = { db, services };
 	await queue.work(INGEST_JOB, async (job) => {
 		await ingestDocument(deps, job.data.documentId, { lastAttempt: job.attempt > (INGEST_JOB.settings.retryLimit ?? 0) });
+	});
+	await queue.work(REEMBED_JOB, async (job) => {
+		await runReembedding(deps, job.data);
 	});
 	const seeded = await seedUserGuide(db).catch((error: unknown) => {
 		logger.warn({ err: error }, 'could not seed the user guide');

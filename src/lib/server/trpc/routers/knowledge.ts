@@ -1,6 +1,7 @@
-import { categoryIdInput, createCategoryInput, createDocumentInput, documentIdInput, listDocumentsInput, searchInput, updateCategoryInput } from '$lib/schemas/knowledge';
+import { categoryIdInput, embedderNameInput, createCategoryInput, createDocumentInput, documentIdInput, listDocumentsInput, searchInput, updateCategoryInput } from '$lib/schemas/knowledge';
 import { createKnowledgeCategory, deleteKnowledgeCategory, listKnowledgeCategories, updateKnowledgeCategory } from '../../knowledge/categories.service';
 import { createDocument, deleteKnowledgeDocument, getKnowledgeDocument, listKnowledgeDocuments, watchProgress } from '../../knowledge/documents.service';
+import { listKnowledgeEmbedders, startReembedding } from '../../knowledge/embedders.service';
 import { searchKnowledge } from '../../knowledge/search.service';
 import { router } from '../init';
 import { adminProcedure, authedProcedure } from '../procedures';
@@ -20,6 +21,12 @@ export const knowledgeRouter = router({
 		}),
 		/** Ingestion progress until the document is ready or failed. */
 		progress: authedProcedure.input(documentIdInput).subscription(({ ctx, input, signal }) => watchProgress(ctx, ctx.user.id, input.id, signal))
+	}),
+
+	/** Admins: which embedder is live, and switching to another (re-embeds everything, search stays up). */
+	embedders: router({
+		list: adminProcedure.query(({ ctx }) => listKnowledgeEmbedders(ctx, ctx.user.id)),
+		reembed: adminProcedure.input(embedderNameInput).mutation(({ ctx, input }) => startReembedding(ctx, ctx.user.id, input.name))
 	}),
 
 	categories: router({
