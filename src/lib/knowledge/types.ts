@@ -107,7 +107,8 @@ export interface DocumentProgress {
 }
 
 /** A source a grounded answer was given (or that was cut for the context window). */
-export interface MessageSource {
+// A type alias, not an interface: it is stored as JSON (messages.metadata), which needs an index-signature-compatible shape.
+export type MessageSource = {
 	/** [n] in the answer; null when the passage was cut. */
 	number: number | null;
 	chunkId: string;
@@ -122,4 +123,4 @@ export interface MessageSource {
 	textScore: number | null;
 	similarity: number | null;
 	used: boolean;
-}
+};
