@@ -26,8 +26,13 @@ export interface IngestJobData {
 
 const RETRY_LIMIT = 3;
 
-/** At most one queued and one running job per document (singletonKey = the document id). */
-export const INGEST_JOB = defineJob<IngestJobData>('knowledge.ingest', { policy: 'stately', retryLimit: RETRY_LIMIT, retryDelaySeconds: 5, retryBackoff: true, expireInSeconds: 1800 });
+/**
+ * Two queues, so that chunking (fast) never waits behind embedding (slow): a batch of uploads is
+ * all searchable by keyword long before its vectors are done. At most one queued and one running
+ * job per document and queue (singletonKey = the document id).
+ */
+export const INGEST_JOB = defineJob<IngestJobData>('knowledge.ingest', { policy: 'stately', retryLimit: RETRY_LIMIT, retryDelaySeconds: 5, retryBackoff: true, expireInSeconds: 600 });
+export const EMBED_JOB = defineJob<IngestJobData>('knowledge.embed', { policy: 'stately', retryLimit: RETRY_LIMIT, retryDelaySeconds: 10, retryBackoff: true, expireInSeconds: 1800 });
 
 /** Chunks per embedding call. */
 export const EMBED_BATCH = 32;
@@ -36,15 +41,18 @@ export interface IngestOptions {
 	/** The queue will not retry after this attempt. */
 	lastAttempt: boolean;
 	signal?: AbortSignal;
+	/** 'chunk': stop once the chunks are saved (the embed job goes on); default: to the end. */
+	until?: 'chunked' | 'ready';
 }
 
-export type IngestResult = 'ready' | 'error' | 'missing';
+export type IngestResult = 'chunked' | 'ready' | 'error' | 'missing';
 
 export async function ingestDocument(deps: GovernedDeps, documentId: string, options: IngestOptions): Promise<IngestResult> {
 	const prisma = deps.db.prisma;
 	const document = await loadForIngestion(prisma, documentId);
 	if (!document) return 'missing'; // deleted meanwhile
 	if (document.status === 'ready' || document.status === 'error') return document.status;
+	if (options.until === 'chunked' && document.status === 'embedding') return 'chunked';
 	try {
 		if (document.status === 'pending' || document.status === 'chunking') {
 			const chunks = chunkText(document.content, { paged: document.format === 'pdf' });
@@ -58,6 +66,7 @@ export async function ingestDocument(deps: GovernedDeps, documentId: string, opt
 				await setDocumentStatus(tx, documentId, 'embedding', { chunkCount: chunks.length, embeddedCount: 0, error: null });
 			});
 		}
+		if (options.until === 'chunked') return 'chunked';
 		await embedDocument(deps, documentId, document.ownerId ?? document.createdBy, options.signal);
 		await setDocumentStatus(prisma, documentId, 'ready');
 		return 'ready';

@@ -5,7 +5,7 @@ import type { JobQueue } from '../jobs';
 import { logger } from '../logging/logger';
 import type { AppServices } from '../services';
 import { insertDocument, systemDocumentSources, unfinishedDocumentIds } from './documents.repo';
-import { INGEST_JOB, ingestDocument } from './ingestion';
+import { EMBED_JOB, INGEST_JOB, ingestDocument } from './ingestion';
 import { REEMBED_JOB, runReembedding } from './reembed';
 
 const GUIDE_CATEGORY = 'Help';
@@ -18,7 +18,11 @@ const GUIDE_CATEGORY = 'Help';
 export async function startKnowledgeWork(db: Database, queue: JobQueue, services: AppServices): Promise<void> {
 	const deps = { db, services };
 	await queue.work(INGEST_JOB, async (job) => {
-		await ingestDocument(deps, job.data.documentId, { lastAttempt: job.attempt > (INGEST_JOB.settings.retryLimit ?? 0) });
+		const result = await ingestDocument(deps, job.data.documentId, { lastAttempt: job.attempt > (INGEST_JOB.settings.retryLimit ?? 0), until: 'chunked' });
+		if (result === 'chunked') await queue.enqueue(EMBED_JOB, job.data, { singletonKey: job.data.documentId });
+	});
+	await queue.work(EMBED_JOB, async (job) => {
+		await ingestDocument(deps, job.data.documentId, { lastAttempt: job.attempt > (EMBED_JOB.settings.retryLimit ?? 0) });
 	});
 	await queue.work(REEMBED_JOB, async (job) => {
 		await runReembedding(deps, job.data);
