@@ -33,8 +33,8 @@ create trigger set_updated_at
   for each row execute function public.set_updated_at();
 
 insert into public.knowledge_embedders (name, kind, model_name, dimensions, max_input_tokens, text_weight, vector_weight, state) values
-  ('use-lite', 'use-lite', null, 512, 128, 1, 0.1, 'active'),
-  ('hashed', 'hashed', null, 1536, 100000, 1, 0.1, 'inactive'),
+  ('use-lite', 'use-lite', null, 512, 128, 1, 0.05, 'active'),
+  ('hashed', 'hashed', null, 1536, 100000, 1, 0.2, 'inactive'),
   ('text-embedding-3-small', 'model', 'text-embedding-3-small', 1536, 8191, 1, 1, 'inactive')
 on conflict (name) do nothing;
 
