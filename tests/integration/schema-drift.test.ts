@@ -15,7 +15,11 @@ if ('error' in dmmf) throw new Error(`prisma/schema.prisma does not parse: ${JSO
 const { models, enums } = dmmf.datamodel;
 
 /** Columns Prisma can only declare as Unsupported(...): DMMF leaves them out, so they are listed here. */
-const UNSUPPORTED_COLUMNS: Record<string, string> = { 'public.knowledge_base.embedding': 'vector(1536)' };
+const UNSUPPORTED_COLUMNS: Record<string, string> = {
+	'public.knowledge_base.embedding': 'vector(1536)',
+	'public.knowledge_base.pending_embedding': 'vector(1536)',
+	'public.knowledge_base.search_vector': 'tsvector'
+};
 
 interface CatalogColumn {
 	table: string;

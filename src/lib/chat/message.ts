@@ -20,6 +20,7 @@ export function unsavedMessage(fields: Pick<ThreadMessage, 'id' | 'sessionId' | 
 		createdAt: new Date(),
 		siblingIds: [fields.id],
 		siblingIndex: 0,
+		sources: [],
 		...fields
 	};
 }

@@ -1,3 +1,5 @@
+import type { MessageSource } from '$lib/knowledge/types';
+
 import type { QuotaWarning } from '$lib/usage/types';
 
 /**
@@ -48,6 +50,8 @@ export interface ThreadMessage {
 	/** Versions of this message (same parent, same role), oldest first; includes this one. */
 	siblingIds: string[];
 	siblingIndex: number;
+	/** Knowledge base passages a grounded answer was given ([n] in its text), and those cut for the context window. */
+	sources: MessageSource[];
 }
 
 export interface ChatModelOption {

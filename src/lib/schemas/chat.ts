@@ -72,7 +72,9 @@ export const sendMessageInput = z.object({
 	content: messageContent,
 	model: modelId,
 	/** Answer under this message instead of the chat's current branch (rarely needed by clients). */
-	parentId: id.nullish()
+	parentId: id.nullish(),
+	/** Ground the answer in the knowledge base; remembered for the chat. Absent: the chat's or the user's setting. */
+	knowledge: z.boolean().optional()
 });
 
 export const messageIdInput = z.object({ messageId: id });

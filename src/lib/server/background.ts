@@ -2,10 +2,12 @@ import { closeAnalytics } from './analytics';
 import { followModelCatalog } from './chat/model-catalog-events';
 import type { Database } from './db';
 import { startJobQueue, stopJobQueue } from './jobs';
+import { startKnowledgeWork } from './knowledge/worker';
 import { RECURRING_JOBS } from './jobs/recurring';
 import { logger } from './logging/logger';
 import { observeUpstreamCall, startInstanceReporting, stopInstanceReporting } from './metrics';
 import { setUpstreamObserver } from './services';
+import { appServices } from './trpc/context';
 
 /**
  * Starts what runs beside request handling: this process's metrics report, and the job queue with
@@ -21,7 +23,9 @@ export function startBackgroundWork(db: Database): void {
 		return null;
 	});
 	startInstanceReporting(db);
-	void startJobQueue(db, RECURRING_JOBS).catch((error: unknown) => logger.error({ err: error }, 'job queue failed to start'));
+	void startJobQueue(db, RECURRING_JOBS)
+		.then((queue) => startKnowledgeWork(db, queue, appServices()))
+		.catch((error: unknown) => logger.error({ err: error }, 'job queue failed to start'));
 }
 
 /** Shutdown, before the database closes: running jobs finish (or are failed, to retry), buffered figures and events are written. */

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ChatProvider, EmbeddingProvider } from './ai/provider';
 import { embeddingProviderFor, providerFor, type ModelSettings, type ProviderOptions } from './ai/provider-registry';
 import { env } from './env';
+import { queueIngestion } from './knowledge/ingestion-queue';
 import { logger } from './logging/logger';
 import { extendReservation, releaseReservation, reserveQuota } from './usage/quota.repo';
 import { logApiUsage } from './usage/usage-log.repo';
@@ -22,6 +23,14 @@ export interface AppServices {
 	observer: UpstreamObserver;
 	clock: Clock;
 	logger: Logger;
+	/** Hands new knowledge documents to the ingestion worker (the job queue; tests run them inline). */
+	ingestion: IngestionScheduler;
+}
+
+export interface IngestionScheduler {
+	schedule(documentId: string): Promise<void>;
+	/** Re-embeds every chunk with `embedder`, then switches search over to it. */
+	scheduleReembedding(embedder: string, requestedBy: string): Promise<void>;
 }
 
 export interface ProviderLookup {
@@ -82,6 +91,7 @@ export function createServices(overrides: Partial<AppServices> = {}): AppService
 		usageLog: overrides.usageLog ?? { log: logApiUsage },
 		observer: overrides.observer ?? { observe: (sample) => observer.observe(sample) },
 		clock: overrides.clock ?? { now: () => Date.now() },
-		logger: overrides.logger ?? logger
+		logger: overrides.logger ?? logger,
+		ingestion: overrides.ingestion ?? queueIngestion
 	};
 }

@@ -97,10 +97,10 @@ export class OfflineChatProvider implements ChatProvider {
 }
 
 function quoteAnswer(passages: Passage[]): string {
-	const quotes = passages.map((passage, index) => `${blockquote(excerpt(passage.content))} [${index + 1}]`);
-	const sources = passages.map(
-		(passage, index) => `[${index + 1}] ${passage.title}${passage.source ? ` — ${passage.source}` : ''}`
-	);
+	// Numbered as the answer's sources are, so [n] points at the same passage in the UI's list.
+	const numberOf = (passage: Passage, index: number) => passage.number ?? index + 1;
+	const quotes = passages.map((passage, index) => `${blockquote(excerpt(passage.content))} [${numberOf(passage, index)}]`);
+	const sources = passages.map((passage, index) => `[${numberOf(passage, index)}] ${passage.title}${passage.source ? ` — ${passage.source}` : ''}`);
 	return [
 		'Offline mode: no language model wrote this answer. Here is what the knowledge base says:',
 		'',

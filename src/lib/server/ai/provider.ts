@@ -35,6 +35,8 @@ export interface Passage {
 	content: string;
 	/** Where it came from (a URL or file name), shown with the citation. */
 	source?: string;
+	/** Its number among the answer's sources, [n]. */
+	number?: number;
 }
 
 /** Why the model stopped, as OpenAI reports it. */

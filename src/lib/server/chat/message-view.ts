@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { MessageRole, MessageStatus, ThreadMessage } from '$lib/chat/types';
+import type { MessageSource } from '$lib/knowledge/types';
 import type { Prisma } from '../db/generated/client';
 
 /** The columns a ThreadMessage is made from; every message query selects exactly these. */
@@ -25,6 +27,30 @@ export type MessageRow = Prisma.MessageGetPayload<{ select: typeof messageSelect
 
 const ROLES: readonly MessageRole[] = ['system', 'user', 'assistant'];
 const STATUSES: readonly MessageStatus[] = ['pending', 'streaming', 'complete', 'stopped', 'error'];
+
+const sourceSchema = z.object({
+	number: z.number().int().nullable(),
+	chunkId: z.string(),
+	documentId: z.string().nullable(),
+	title: z.string(),
+	source: z.string().nullable(),
+	category: z.string().nullable(),
+	headingPath: z.array(z.string()),
+	page: z.number().int().nullable(),
+	snippet: z.string(),
+	score: z.number(),
+	textScore: z.number().nullable(),
+	similarity: z.number().nullable(),
+	used: z.boolean()
+}) satisfies z.ZodType<MessageSource>;
+
+const sourcesSchema = z.object({ sources: z.array(sourceSchema) });
+
+/** The knowledge base sources the finish step stored in metadata.sources (none for older answers). */
+export function sourcesOf(metadata: Prisma.JsonValue): MessageSource[] {
+	const parsed = sourcesSchema.safeParse(metadata);
+	return parsed.success ? parsed.data.sources : [];
+}
 
 /** The readable failure reason the generator stores in metadata.error. */
 export function errorOf(metadata: Prisma.JsonValue): string | null {
@@ -54,6 +80,7 @@ export function toThreadMessage(row: MessageRow, siblings: { ids: string[]; inde
 		error: errorOf(row.metadata),
 		createdAt: row.createdAt,
 		siblingIds: siblings.ids,
-		siblingIndex: siblings.index
+		siblingIndex: siblings.index,
+		sources: sourcesOf(row.metadata)
 	};
 }

@@ -14,6 +14,16 @@ export function findSession(tx: UserTransaction, sessionId: string) {
 
 export type SessionRow = NonNullable<Awaited<ReturnType<typeof findSession>>>;
 
+/** The chat's own knowledge base switch (null: follow the user's setting). */
+export async function sessionKnowledgeSetting(tx: UserTransaction, sessionId: string): Promise<boolean | null> {
+	const row = await tx.chatSession.findUnique({ where: { id: sessionId }, select: { useKnowledgeBase: true } });
+	return row?.useKnowledgeBase ?? null;
+}
+
+export async function setSessionKnowledge(tx: UserTransaction, sessionId: string, useKnowledgeBase: boolean): Promise<void> {
+	await tx.chatSession.updateMany({ where: { id: sessionId }, data: { useKnowledgeBase } });
+}
+
 export function createSession(tx: UserTransaction, data: { id: string; userId: string; title: string }) {
 	return tx.chatSession.create({ data: { ...data, metadata: { autoTitle: true } }, select: sessionDetailSelect });
 }
@@ -85,15 +95,17 @@ export interface ChatPreferences {
 	temperature: number;
 	maxTokens: number;
 	defaultModel: string | null;
+	useKnowledgeBase: boolean;
 }
 
 export async function chatPreferencesOf(tx: UserTransaction, userId: string): Promise<ChatPreferences> {
-	const settings = await tx.userSettings.findUnique({ where: { userId }, select: { systemPrompt: true, temperature: true, maxTokens: true, defaultModel: true } });
+	const settings = await tx.userSettings.findUnique({ where: { userId }, select: { systemPrompt: true, temperature: true, maxTokens: true, defaultModel: true, useKnowledgeBase: true } });
 	return {
 		systemPrompt: settings?.systemPrompt ?? null,
 		temperature: settings ? settings.temperature.toNumber() : 0.7,
 		maxTokens: settings?.maxTokens ?? 2048,
-		defaultModel: settings?.defaultModel ?? null
+		defaultModel: settings?.defaultModel ?? null,
+		useKnowledgeBase: settings?.useKnowledgeBase ?? true
 	};
 }
 

@@ -5,6 +5,7 @@ import { analyticsRouter } from './routers/analytics';
 import { authRouter } from './routers/auth';
 import { chatRouter } from './routers/chat';
 import { healthRouter } from './routers/health';
+import { knowledgeRouter } from './routers/knowledge';
 import { settingsRouter } from './routers/settings';
 import { usageRouter } from './routers/usage';
 
@@ -17,7 +18,8 @@ export const appRouter = router({
 	chat: chatRouter,
 	usage: usageRouter,
 	analytics: analyticsRouter,
-	admin: adminRouter
+	admin: adminRouter,
+	knowledge: knowledgeRouter
 });
 
 export type AppRouter = typeof appRouter;

@@ -107,7 +107,7 @@ export async function currentUse(tx: UserTransaction, userId: string): Promise<C
 			(select coalesce(sum(ua.request_count), 0) from public.usage_analytics ua where ua.user_id = ${userId}::uuid and ua.date >= w.month_start) as month_requests,
 			(select coalesce(sum(ua.total_tokens), 0) from public.usage_analytics ua where ua.user_id = ${userId}::uuid and ua.date >= w.month_start) as month_tokens,
 			(select coalesce(sum(ua.cost_usd), 0)::numeric(14, 6) from public.usage_analytics ua where ua.user_id = ${userId}::uuid and ua.date >= w.month_start) as month_cost,
-			(select count(*) from public.knowledge_base kb where kb.author_id = ${userId}::uuid) as documents,
+			(select count(*) from public.knowledge_documents d where d.owner_id = ${userId}::uuid) as documents,
 			w.minute_start + interval '60 seconds' as minute_reset,
 			w.day_start + interval '1 day' as day_reset,
 			((w.month_start + interval '1 month')::timestamp at time zone 'utc') as month_reset

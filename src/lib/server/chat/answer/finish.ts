@@ -32,6 +32,7 @@ export async function finishAnswer(deps: ChatDeps, job: AnswerJob, live: LiveGen
 		offline: prepared.offline,
 		usageSource: outcome.usage.source,
 		...(outcome.error ? { error: outcome.error } : {}),
+		...(job.prompt.sources.length > 0 ? { sources: job.prompt.sources } : {}),
 		...(live.stopReason && live.stopReason !== 'user' ? { stopReason: live.stopReason } : {})
 	};
 	const callOutcome = {

@@ -1,6 +1,6 @@
 import type { ThreadMessage } from '$lib/chat/types';
 import { asUser } from '../../db';
-import { createSession, insertPendingAnswer, insertUserMessage, versionIds } from '../message.repo';
+import { createSession, insertPendingAnswer, insertUserMessage, setSessionKnowledge, versionIds } from '../message.repo';
 import { toThreadMessage } from '../message-view';
 import type { ChatDeps, PreparedAnswer } from './types';
 
@@ -16,6 +16,7 @@ export function persistExchange(deps: ChatDeps, prepared: PreparedAnswer): Promi
 	return asUser(deps.db, prepared.userId, async (tx) => {
 		const { sessionId, question } = prepared;
 		if (prepared.isNewSession) await createSession(tx, { id: sessionId, userId: prepared.userId, title: prepared.newSessionTitle });
+		if (prepared.knowledgeToggle !== undefined) await setSessionKnowledge(tx, sessionId, prepared.knowledgeToggle);
 		let userMessage: ThreadMessage | null = null;
 		if (question.content !== undefined) {
 			const row = await insertUserMessage(tx, { id: question.id, sessionId, userId: prepared.userId, parentId: question.parentId, content: question.content });

@@ -3,7 +3,7 @@ import { answersOffline } from '../../ai/provider-registry';
 import { asUser } from '../../db';
 import { env } from '../../env';
 import { AppError } from '../../errors';
-import { chatPreferencesOf, findMessage, findSession, type SessionRow } from '../message.repo';
+import { chatPreferencesOf, findMessage, findSession, sessionKnowledgeSetting, type SessionRow } from '../message.repo';
 import { resolveChatModel } from '../models.service';
 import { fallbackTitle } from '../prompt';
 import { findNewestLeaf, loadPromptHistory } from '../thread.repo';
@@ -37,6 +37,7 @@ export interface SendRequest {
 	content: string;
 	model?: string | null;
 	parentId?: string | null;
+	knowledge?: boolean;
 }
 
 /**
@@ -69,6 +70,7 @@ export function prepareSend(deps: ChatDeps, userId: string, input: SendRequest, 
 			throw new AppError('BAD_REQUEST', 'A new chat has no message to answer under.', { field: 'parentId' });
 		}
 		const history = [...(parentId ? await loadPromptHistory(tx, parentId) : []), { role: 'user' as const, content: input.content, status: 'complete' }];
+		const chatKnowledge = session ? await sessionKnowledgeSetting(tx, session.id) : null;
 		return {
 			userId,
 			sessionId: session?.id ?? randomUUID(),
@@ -82,7 +84,9 @@ export function prepareSend(deps: ChatDeps, userId: string, input: SendRequest, 
 			isNewVersion: explicitParent !== undefined,
 			answerId: randomUUID(),
 			history,
-			generateTitle: (session?.messageCount ?? 0) === 0
+			generateTitle: (session?.messageCount ?? 0) === 0,
+			useKnowledge: input.knowledge ?? chatKnowledge ?? preferences.useKnowledgeBase,
+			knowledgeToggle: input.knowledge
 		};
 	});
 }
@@ -108,7 +112,8 @@ export function prepareRegenerate(deps: ChatDeps, userId: string, messageId: str
 			isNewVersion: true,
 			answerId: randomUUID(),
 			history: await loadPromptHistory(tx, previous.parentId),
-			generateTitle: false
+			generateTitle: false,
+			useKnowledge: (await sessionKnowledgeSetting(tx, session.id)) ?? preferences.useKnowledgeBase
 		};
 	});
 }

@@ -1,3 +1,4 @@
+import type { MessageSource } from '$lib/knowledge/types';
 import type { Passage } from '../../ai/offline-provider';
 import type { ChatMessage } from '../../ai/provider';
 import type { ModelConfiguration } from '../../db/generated/client';
@@ -32,11 +33,30 @@ export interface PreparedAnswer {
 	/** The conversation up to and including the question. */
 	history: PromptTurn[];
 	generateTitle: boolean;
+	/** Ground the answer in the knowledge base (the send's flag, else the chat's, else the user's setting). */
+	useKnowledge: boolean;
+	/** The send's explicit flag, saved as the chat's setting. */
+	knowledgeToggle?: boolean;
 }
 
-/** What the retrieve step found (knowledge base passages), outside any transaction. */
+/** A retrieved passage with where it came from and its scores. */
+export interface RetrievedPassage {
+	chunkId: string;
+	documentId: string | null;
+	title: string;
+	content: string;
+	source: string | null;
+	category: string | null;
+	headingPath: string[];
+	page: number | null;
+	score: number;
+	textScore: number | null;
+	similarity: number | null;
+}
+
+/** What the retrieve step found (knowledge base passages, best first), outside any transaction. */
 export interface RetrievedContext {
-	passages: Passage[];
+	passages: RetrievedPassage[];
 }
 
 export interface BuiltPrompt {
@@ -44,7 +64,10 @@ export interface BuiltPrompt {
 	promptTokens: number;
 	/** The most output tokens the answer may use, before the quota grants it. */
 	maxOutputTokens: number;
+	/** The numbered sources in the prompt, for the offline assistant to quote. */
 	passages: Passage[];
+	/** Every retrieved passage: numbered if it went into the prompt, `used: false` if cut. */
+	sources: MessageSource[];
 }
 
 /** A started answer: the prepared exchange, its prompt and the reservation paying for it. */

@@ -1,0 +1,184 @@
+import type { DocumentDetail, DocumentProgress, DocumentSummary } from '$lib/knowledge/types';
+import { DOCUMENT_FORMATS, DOCUMENT_STATUSES } from '$lib/knowledge/types';
+import { MAX_DOCUMENT_BYTES, type CreateDocumentInput } from '$lib/schemas/knowledge';
+import type { AuthUser } from '../auth/auth-user';
+import { asUser } from '../db';
+import { AppError } from '../errors';
+import { describeRefusal } from '../usage/quota-messages';
+import { effectiveLimits } from '../usage/usage.repo';
+import type { GovernedDeps } from '../usage/governed-call';
+import { countOwnedDocuments, deleteDocument, documentProgress, findDocument, insertDocument, listChunks, listDocuments, lockOwnerDocuments, type DocumentSummaryRow, type ProgressRow } from './documents.repo';
+import { extractDocument, extractPasted, formatOfFileName } from './extract';
+import type { DocumentFormat, Visibility } from './types';
+
+type DocumentDeps = GovernedDeps;
+
+interface NewDocumentRequest {
+	title: string;
+	source: string | null;
+	format: DocumentFormat;
+	sizeBytes: number;
+	content: string;
+	categoryId: string | null;
+	visibility: Visibility;
+}
+
+/** Pasted text (`knowledge.documents.create`). */
+export function createDocument(deps: DocumentDeps, user: AuthUser, input: CreateDocumentInput): Promise<{ id: string }> {
+	const content = extractPasted(input.content, input.format);
+	if (content.trim() === '') throw new AppError('BAD_REQUEST', 'There is no text to add.', { field: 'content' });
+	return addDocument(deps, user, {
+		title: input.title,
+		source: input.source ?? null,
+		format: input.format,
+		sizeBytes: Buffer.byteLength(input.content, 'utf8'),
+		content,
+		categoryId: input.categoryId ?? null,
+		visibility: input.visibility ?? 'private'
+	});
+}
+
+export interface UploadedFile {
+	name: string;
+	bytes: Uint8Array;
+}
+
+/** A file (`POST /api/knowledge/documents`): checked and extracted before anything is saved. */
+export async function uploadDocument(deps: DocumentDeps, user: AuthUser, file: UploadedFile, fields: { title?: string; categoryId?: string; visibility?: Visibility }): Promise<{ id: string }> {
+	const format = formatOfFileName(file.name);
+	if (file.bytes.byteLength === 0) throw new AppError('BAD_REQUEST', `${file.name} is empty.`, { field: 'file' });
+	assertSize(file.bytes.byteLength, file.name);
+	await assertRoomForOne(deps, user.id);
+	const { text } = await extractDocument(file.bytes, format, file.name);
+	const title = fields.title?.trim() || file.name.replace(/\.[a-z0-9]+$/i, '') || file.name;
+	return addDocument(deps, user, { title: title.slice(0, 300), source: file.name.slice(0, 2000), format, sizeBytes: file.bytes.byteLength, content: text, categoryId: fields.categoryId ?? null, visibility: fields.visibility ?? 'private' });
+}
+
+export function assertSize(bytes: number, name = 'The document'): void {
+	if (bytes > MAX_DOCUMENT_BYTES) {
+		throw new AppError('BAD_REQUEST', `${name} is ${megabytes(bytes)}; documents can be up to ${megabytes(MAX_DOCUMENT_BYTES)}.`, { field: 'file' });
+	}
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** Fails early (before a slow extraction) when the user's tier allows no more documents. */
+async function assertRoomForOne(deps: GovernedDeps, userId: string): Promise<void> {
+	await asUser(deps.db, userId, async (tx) => {
+		const { limits } = await effectiveLimits(tx, userId);
+		const limit = limits.knowledge_documents;
+		if (limit === null) return;
+		const used = await countOwnedDocuments(tx, userId);
+		if (used >= limit) throw documentsRefusal(limit, used);
+	});
+}
+
+function documentsRefusal(limit: number, used: number): AppError {
+	const quota = { kind: 'knowledge_documents' as const, limit, used, resetAt: null, retryAfterSeconds: 0 };
+	return new AppError('TOO_MANY_REQUESTS', describeRefusal(quota), { quota });
+}
+
+async function addDocument(deps: DocumentDeps, user: AuthUser, request: NewDocumentRequest): Promise<{ id: string }> {
+	if (request.visibility === 'public' && user.role !== 'admin') {
+		throw new AppError('FORBIDDEN', 'Only administrators can publish documents to everyone.', { field: 'visibility' });
+	}
+	const created = await asUser(deps.db, user.id, async (tx) => {
+		await lockOwnerDocuments(tx, user.id);
+		const { limits } = await effectiveLimits(tx, user.id);
+		const limit = limits.knowledge_documents;
+		if (limit !== null) {
+			const used = await countOwnedDocuments(tx, user.id);
+			if (used >= limit) throw documentsRefusal(limit, used);
+		}
+		if (request.categoryId && !(await tx.category.findUnique({ where: { id: request.categoryId }, select: { id: true } }))) {
+			throw new AppError('BAD_REQUEST', 'That category does not exist.', { field: 'categoryId' });
+		}
+		return insertDocument(tx, { ...request, ownerId: user.id, createdBy: user.id });
+	});
+	await deps.services.ingestion.schedule(created.id);
+	return created;
+}
+
+export async function listKnowledgeDocuments(deps: GovernedDeps, user: AuthUser, filter: { categoryId?: string | null } = {}): Promise<DocumentSummary[]> {
+	const rows = await asUser(deps.db, user.id, (tx) => listDocuments(tx, filter));
+	return rows.map((row) => toSummary(row, user));
+}
+
+export async function getKnowledgeDocument(deps: GovernedDeps, user: AuthUser, id: string): Promise<DocumentDetail> {
+	return asUser(deps.db, user.id, async (tx) => {
+		const row = await findDocument(tx, id);
+		if (!row) throw new AppError('NOT_FOUND', 'That document does not exist or is not yours to see.');
+		const chunks = await listChunks(tx, id);
+		return {
+			...toSummary(row, user),
+			chunks: chunks.map((chunk) => ({ id: chunk.id, index: chunk.chunkIndex ?? 0, content: chunk.content, headingPath: chunk.headingPath, page: chunk.page, tokenCount: chunk.tokenCount, embedded: chunk.embedder !== null }))
+		};
+	});
+}
+
+export async function deleteKnowledgeDocument(deps: GovernedDeps, user: AuthUser, id: string): Promise<void> {
+	const deleted = await asUser(deps.db, user.id, (tx) => deleteDocument(tx, id));
+	if (!deleted) throw new AppError('NOT_FOUND', 'That document does not exist or is not yours to delete.');
+}
+
+export async function readProgress(deps: GovernedDeps, userId: string, id: string): Promise<DocumentProgress | null> {
+	const row = await asUser(deps.db, userId, (tx) => documentProgress(tx, id));
+	return row ? toProgress(row) : null;
+}
+
+const PROGRESS_POLL_MS = 400;
+
+/**
+ * Progress of a document's ingestion until it is ready or failed. It reads the row (the worker
+ * may be another process), and yields only changes.
+ */
+export async function* watchProgress(deps: GovernedDeps, userId: string, id: string, signal?: AbortSignal): AsyncGenerator<DocumentProgress> {
+	let last = '';
+	for (;;) {
+		const progress = await readProgress(deps, userId, id);
+		if (!progress) throw new AppError('NOT_FOUND', 'That document does not exist or is not yours to see.');
+		const key = JSON.stringify(progress);
+		if (key !== last) {
+			last = key;
+			yield progress;
+		}
+		if (progress.status === 'ready' || progress.status === 'error') return;
+		await new Promise<void>((resolve) => {
+			const timer = setTimeout(resolve, PROGRESS_POLL_MS);
+			signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+		});
+		if (signal?.aborted) return;
+	}
+}
+
+function toProgress(row: ProgressRow): DocumentProgress {
+	const status = statusOf(row.status);
+	const embedded = row.chunkCount === 0 ? 0 : row.embeddedCount / row.chunkCount;
+	const fraction = status === 'ready' ? 1 : status === 'embedding' ? 0.1 + 0.9 * embedded : status === 'chunking' ? 0.05 : 0;
+	return { id: row.id, status, error: row.error, chunkCount: row.chunkCount, embeddedCount: row.embeddedCount, fraction };
+}
+
+function statusOf(value: string) {
+	return DOCUMENT_STATUSES.find((status) => status === value) ?? 'error';
+}
+
+function toSummary(row: DocumentSummaryRow, user: AuthUser): DocumentSummary {
+	const ownership = row.ownerId === user.id ? 'mine' : row.ownerId === null ? 'system' : row.visibility === 'public' ? 'published' : 'other';
+	return {
+		id: row.id,
+		title: row.title,
+		source: row.source,
+		format: DOCUMENT_FORMATS.find((format) => format === row.format) ?? 'text',
+		sizeBytes: row.sizeBytes,
+		visibility: row.visibility === 'public' ? 'public' : 'private',
+		ownership,
+		category: row.categoryId && row.category ? { id: row.categoryId, name: row.category.name, color: row.category.color } : null,
+		status: statusOf(row.status),
+		error: row.error,
+		chunkCount: row.chunkCount,
+		embeddedCount: row.embeddedCount,
+		canDelete: row.ownerId === user.id || user.role === 'admin',
+		createdAt: row.createdAt,
+		updatedAt: row.updatedAt
+	};
+}

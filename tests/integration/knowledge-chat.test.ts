@@ -1,0 +1,113 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ThreadMessage } from '../../src/lib/chat/types';
+import type { ProviderOptions } from '../../src/lib/server/ai/provider-registry';
+import { streamAnswer } from '../../src/lib/server/chat/chat.service';
+import { whenGenerationsSettled } from '../../src/lib/server/chat/answer/generate';
+import { ingestPending } from '../../src/lib/server/knowledge/ingestion';
+import { createServices, providerLookup } from '../../src/lib/server/services';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/fake-openai-server';
+import { signedUpCaller } from '../support/callers';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+const FAST: ProviderOptions = { timeouts: { firstTokenMs: 2_000, idleMs: 2_000 }, retry: { maxRetries: 0, baseDelayMs: 10, maxDelayMs: 30, maxRetryAfterMs: 100 }, offlineChunkDelayMs: 0 };
+const queued: string[] = [];
+const services = createServices({ providers: providerLookup(FAST), ingestion: { schedule: async (id) => void queued.push(id), scheduleReembedding: async () => undefined } });
+
+let test: TestDatabase;
+let llm: FakeOpenAI;
+let alice: Awaited<ReturnType<typeof signedUpCaller>>;
+let bob: Awaited<ReturnType<typeof signedUpCaller>>;
+let canteenChunk: string;
+
+async function finalOf(messageId: string, userId: string): Promise<ThreadMessage> {
+	let final: ThreadMessage | null = null;
+	for await (const event of streamAnswer({ db: test.db }, userId, messageId)) if (event.type === 'done') final = event.message;
+	if (!final) throw new Error('no final message');
+	return final;
+}
+
+function lastSystemPrompt(): string {
+	const body = llm.requests.filter((request) => request.path === '/v1/chat/completions').at(-1)?.body as { messages: { role: string; content: string }[] };
+	return body.messages.find((message) => message.role === 'system')?.content ?? '';
+}
+
+beforeAll(async () => {
+	test = await createTestDatabase();
+	llm = await startFakeOpenAI();
+	await test.db.prisma.modelConfiguration.update({ where: { modelName: 'gpt-4o-mini' }, data: { provider: 'openai-compatible', baseUrl: llm.url } });
+	await signedUpCaller(test.db, 'site-admin');
+	alice = await signedUpCaller(test.db, 'alice', undefined, services);
+	bob = await signedUpCaller(test.db, 'bob', undefined, services);
+	await test.db.prisma.profile.updateMany({ where: { id: { in: [alice.user.id, bob.user.id] } }, data: { tier: 'enterprise' } });
+	const canteen = await alice.caller.knowledge.documents.create({
+		title: 'Office handbook',
+		format: 'markdown',
+		content: '# Office handbook\n\n## Canteen\n\nThe staff canteen serves vegetable lasagne every Thursday, from noon to two.\n\n## Parking\n\nVisitors park in the north lot and sign in at reception.'
+	});
+	await ingestPending({ db: test.db, services }, queued.splice(0));
+	canteenChunk = (await alice.caller.knowledge.documents.get({ id: canteen.id })).chunks.find((chunk) => chunk.headingPath.includes('Canteen'))?.id ?? '';
+	expect(canteenChunk).not.toBe('');
+});
+afterEach(async () => {
+	await whenGenerationsSettled();
+	llm.reset();
+});
+afterAll(async () => {
+	await llm.close();
+	await test.dispose();
+});
+
+describe('grounded answers', () => {
+	it('puts numbered sources in the prompt and saves which chunks the citations point at', async () => {
+		llm.script({ reply: 'The canteen serves vegetable lasagne on Thursdays [1].' });
+		llm.script({ reply: 'Canteen day' });
+		const sent = await alice.caller.chat.send({ content: 'What does the canteen serve on Thursdays?', knowledge: true });
+		const final = await finalOf(sent.assistantMessage.id, alice.user.id);
+
+		const system = lastSystemPrompt();
+		expect(system).toContain('[1] Office handbook › Canteen\nThe staff canteen serves vegetable lasagne');
+		expect(system).toMatch(/cite each claim/);
+
+		const cited = [...final.content.matchAll(/\[(\d+)\]/g)].map((match) => Number(match[1]));
+		expect(cited).toEqual([1]);
+		const byNumber = new Map(final.sources.filter((source) => source.used).map((source) => [source.number, source]));
+		for (const number of cited) expect(byNumber.get(number)).toMatchObject({ chunkId: canteenChunk, title: 'Office handbook', headingPath: ['Office handbook', 'Canteen'], used: true });
+		expect(byNumber.get(1)?.score).toBeGreaterThan(0);
+
+		// The chat API returns the same list with the saved message.
+		const thread = await alice.caller.chat.messages.list({ sessionId: sent.sessionId });
+		expect(thread.items.at(-1)?.sources).toEqual(final.sources);
+	});
+
+	it('another user’s private document never reaches the prompt or the sources', async () => {
+		llm.script({ reply: 'I do not know.' });
+		llm.script({ reply: 'Title' });
+		const sent = await bob.caller.chat.send({ content: 'What does the canteen serve on Thursdays?', knowledge: true });
+		const final = await finalOf(sent.assistantMessage.id, bob.user.id);
+		expect(lastSystemPrompt()).not.toContain('lasagne');
+		expect(final.sources).toEqual([]);
+	});
+
+	it('knowledge: false answers without sources, and the chat remembers the switch', async () => {
+		llm.script({ reply: 'No idea.' });
+		llm.script({ reply: 'Title' });
+		const sent = await alice.caller.chat.send({ content: 'What does the canteen serve on Thursdays?', knowledge: false });
+		const final = await finalOf(sent.assistantMessage.id, alice.user.id);
+		expect(lastSystemPrompt()).not.toContain('Sources:');
+		expect(final.sources).toEqual([]);
+		llm.script({ reply: 'Still no idea.' });
+		const again = await alice.caller.chat.send({ content: 'And the canteen on Thursdays?', sessionId: sent.sessionId });
+		await finalOf(again.assistantMessage.id, alice.user.id);
+		expect(lastSystemPrompt()).not.toContain('Sources:');
+	});
+
+	it('the offline assistant quotes the same retrieval, with the same numbers', async () => {
+		const sent = await alice.caller.chat.send({ content: 'What does the canteen serve on Thursdays?', model: 'offline', knowledge: true });
+		const final = await finalOf(sent.assistantMessage.id, alice.user.id);
+		expect(final.content).toContain('vegetable lasagne');
+		const cited = [...new Set([...final.content.matchAll(/\[(\d+)\]/g)].map((match) => Number(match[1])))];
+		expect(cited.length).toBeGreaterThan(0);
+		for (const number of cited) expect(final.sources.find((source) => source.number === number)?.used).toBe(true);
+		expect(final.sources.find((source) => source.number === cited[0])?.chunkId).toBe(canteenChunk);
+	});
+});
