@@ -132,7 +132,7 @@ describe('ingestion', () => {
 		await test.db.prisma.profile.update({ where: { id: carol.user.id }, data: { tier: 'basic' } });
 		await carol.caller.knowledge.documents.create({ title: 'First', format: 'text', content: 'one' });
 		const refused = await carol.caller.knowledge.documents.create({ title: 'Second', format: 'text', content: 'two' }).catch((error: unknown) => error);
-		expect(refused).toMatchObject({ code: 'TOO_MANY_REQUESTS', message: "You've reached your limit of 1 knowledge base documents; delete one to add another." });
+		expect(refused).toMatchObject({ code: 'TOO_MANY_REQUESTS', message: "You've reached your limit of 1 knowledge base document; delete one to add another." });
 		expect(refused).toMatchObject({ cause: { quota: { kind: 'knowledge_documents', limit: 1, used: 1, resetAt: null } } });
 		expect((await carol.caller.usage.me()).limits.find((limit) => limit.kind === 'knowledge_documents')).toMatchObject({ used: 1, limit: 1 });
 		queued.splice(0);

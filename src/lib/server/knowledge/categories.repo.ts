@@ -16,6 +16,10 @@ export function insertCategory(tx: UserTransaction, data: { name: string; descri
 	return tx.category.create({ data, select: categorySelect });
 }
 
+export function findCategory(tx: UserTransaction, id: string): Promise<CategoryRow | null> {
+	return tx.category.findUnique({ where: { id }, select: categorySelect });
+}
+
 export async function updateCategory(tx: UserTransaction, id: string, data: { name?: string; description?: string | null; color?: string | null }): Promise<CategoryRow | null> {
 	const { count } = await tx.category.updateMany({ where: { id }, data });
 	return count === 1 ? tx.category.findUnique({ where: { id }, select: categorySelect }) : null;

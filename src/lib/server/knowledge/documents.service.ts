@@ -1,8 +1,12 @@
 import type { DocumentDetail, DocumentProgress, DocumentSummary } from '$lib/knowledge/types';
 import { DOCUMENT_FORMATS, DOCUMENT_STATUSES } from '$lib/knowledge/types';
 import { MAX_DOCUMENT_BYTES, type CreateDocumentInput } from '$lib/schemas/knowledge';
+import { asAdmin } from '../admin/admin-tx';
+import { recordAdminChange, type AdminActor } from '../admin/audit.repo';
 import type { AuthUser } from '../auth/auth-user';
-import { asUser } from '../db';
+import { asUser, type UserTransaction } from '../db';
+import type { RequestInfo } from '../trpc/context';
+import { findCategory } from './categories.repo';
 import { AppError } from '../errors';
 import { describeRefusal } from '../usage/quota-messages';
 import { effectiveLimits } from '../usage/usage.repo';
@@ -11,7 +15,12 @@ import { countOwnedDocuments, deleteDocument, documentProgress, findDocument, in
 import { extractDocument, extractPasted, formatOfFileName } from './extract';
 import type { DocumentFormat, Visibility } from './types';
 
-type DocumentDeps = GovernedDeps;
+/** The request's origin, when known, goes into the audit row of an admin's change. */
+type DocumentDeps = GovernedDeps & { request?: RequestInfo };
+
+function actorOf(deps: DocumentDeps, user: AuthUser): AdminActor {
+	return { id: user.id, email: user.email, ip: deps.request?.ip ?? null, userAgent: deps.request?.userAgent ?? null, requestId: deps.request?.requestId ?? null };
+}
 
 interface NewDocumentRequest {
 	title: string;
@@ -82,7 +91,10 @@ async function addDocument(deps: DocumentDeps, user: AuthUser, request: NewDocum
 	if (request.visibility === 'public' && user.role !== 'admin') {
 		throw new AppError('FORBIDDEN', 'Only administrators can publish documents to everyone.', { field: 'visibility' });
 	}
-	const created = await asUser(deps.db, user.id, async (tx) => {
+	// Publishing is an admin change: done with admin powers, and audited in the same transaction.
+	const publishing = request.visibility === 'public';
+	const inTransaction = <T>(work: (tx: UserTransaction) => Promise<T>) => (publishing ? asAdmin(deps.db, actorOf(deps, user), work) : asUser(deps.db, user.id, work));
+	const created = await inTransaction(async (tx) => {
 		await lockOwnerDocuments(tx, user.id);
 		const { limits } = await effectiveLimits(tx, user.id);
 		const limit = limits.knowledge_documents;
@@ -90,10 +102,21 @@ async function addDocument(deps: DocumentDeps, user: AuthUser, request: NewDocum
 			const used = await countOwnedDocuments(tx, user.id);
 			if (used >= limit) throw documentsRefusal(limit, used);
 		}
-		if (request.categoryId && !(await tx.category.findUnique({ where: { id: request.categoryId }, select: { id: true } }))) {
+		if (request.categoryId && !(await findCategory(tx, request.categoryId))) {
 			throw new AppError('BAD_REQUEST', 'That category does not exist.', { field: 'categoryId' });
 		}
-		return insertDocument(tx, { ...request, ownerId: user.id, createdBy: user.id });
+		const document = await insertDocument(tx, { ...request, ownerId: user.id, createdBy: user.id });
+		if (publishing) {
+			await recordAdminChange(tx, actorOf(deps, user), {
+				action: 'document.publish',
+				targetType: 'document',
+				targetId: document.id,
+				targetLabel: request.title,
+				before: null,
+				after: { title: request.title, format: request.format, sizeBytes: request.sizeBytes, categoryId: request.categoryId, visibility: 'public' }
+			});
+		}
+		return document;
 	});
 	await deps.services.ingestion.schedule(created.id);
 	return created;
@@ -117,7 +140,23 @@ export async function getKnowledgeDocument(deps: GovernedDeps, user: AuthUser, i
 }
 
 export async function deleteKnowledgeDocument(deps: GovernedDeps, user: AuthUser, id: string): Promise<void> {
-	const deleted = await asUser(deps.db, user.id, (tx) => deleteDocument(tx, id));
+	let deleted = await asUser(deps.db, user.id, (tx) => deleteDocument(tx, id));
+	// An admin may delete someone's published document (an audited admin change); private ones stay theirs.
+	if (!deleted && user.role === 'admin') {
+		deleted = await asAdmin(deps.db, actorOf(deps, user), async (tx) => {
+			const document = await findDocument(tx, id);
+			if (!document || document.visibility !== 'public' || !(await deleteDocument(tx, id))) return false;
+			await recordAdminChange(tx, actorOf(deps, user), {
+				action: 'document.delete',
+				targetType: 'document',
+				targetId: id,
+				targetLabel: document.title,
+				before: { title: document.title, visibility: 'public', ownerId: document.ownerId },
+				after: null
+			});
+			return true;
+		});
+	}
 	if (!deleted) throw new AppError('NOT_FOUND', 'That document does not exist or is not yours to delete.');
 }
 

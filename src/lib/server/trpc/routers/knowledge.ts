@@ -31,10 +31,10 @@ export const knowledgeRouter = router({
 
 	categories: router({
 		list: authedProcedure.query(({ ctx }) => listKnowledgeCategories(ctx.db, ctx.user.id)),
-		create: adminProcedure.input(createCategoryInput).mutation(({ ctx, input }) => createKnowledgeCategory(ctx.db, ctx.user.id, input)),
-		update: adminProcedure.input(updateCategoryInput).mutation(({ ctx, input }) => updateKnowledgeCategory(ctx.db, ctx.user.id, input)),
+		create: adminProcedure.input(createCategoryInput).mutation(({ ctx, input }) => createKnowledgeCategory(ctx.db, ctx.actor, input)),
+		update: adminProcedure.input(updateCategoryInput).mutation(({ ctx, input }) => updateKnowledgeCategory(ctx.db, ctx.actor, input)),
 		delete: adminProcedure.input(categoryIdInput).mutation(async ({ ctx, input }) => {
-			await deleteKnowledgeCategory(ctx.db, ctx.user.id, input.id);
+			await deleteKnowledgeCategory(ctx.db, ctx.actor, input.id);
 			return { deleted: true as const };
 		})
 	})

@@ -38,7 +38,8 @@ export const POST: RequestHandler = async ({ request, locals }) => {
 			throw new AppError('BAD_REQUEST', issue ? `${issue.path.join('.')}: ${issue.message}` : 'The form is not valid.', { field: issue?.path.join('.') });
 		}
 		const db = await getDatabase();
-		const created = await uploadDocument({ db, services: appServices() }, locals.user, { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) }, fields.data);
+		const origin = { requestId: locals.requestId, ip: locals.clientIp, userAgent: request.headers.get('user-agent') };
+		const created = await uploadDocument({ db, services: appServices(), request: origin }, locals.user, { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) }, fields.data);
 		return json(created, { status: 201 });
 	} catch (error) {
 		if (error instanceof AppError) {
