@@ -195,6 +195,13 @@ describe('ingestion', () => {
 });
 
 describe('visibility', () => {
+	it('progress of a document the caller may not see is NOT_FOUND before any stream starts', async () => {
+		const mine = await alice.caller.knowledge.documents.create({ title: 'Alice only', format: 'text', content: 'Private notes about otters.' });
+		await expect(bob.caller.knowledge.documents.progress({ id: mine.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+		await expect(bob.caller.knowledge.documents.progress({ id: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+		await drain();
+	});
+
 	let secret: string;
 	beforeAll(async () => {
 		secret = (await alice.caller.knowledge.documents.create({ title: 'Alice diary', format: 'text', content: 'My zanzibarquux plan: buy a red bicycle on Friday.' })).id;

@@ -171,11 +171,20 @@ const PROGRESS_POLL_MS = 400;
  * Progress of a document's ingestion until it is ready or failed. It reads the row (the worker
  * may be another process), and yields only changes.
  */
+/**
+ * NOT_FOUND unless the caller may see the document. Subscriptions call it before their stream
+ * starts: an error thrown once the stream runs would reach the client as an internal error.
+ */
+export async function assertDocumentVisible(deps: GovernedDeps, userId: string, id: string): Promise<void> {
+	if (!(await readProgress(deps, userId, id))) throw new AppError('NOT_FOUND', 'That document does not exist or is not yours to see.');
+}
+
+/** Progress until the document is ready or failed; ends quietly if it is deleted meanwhile. */
 export async function* watchProgress(deps: GovernedDeps, userId: string, id: string, signal?: AbortSignal): AsyncGenerator<DocumentProgress> {
 	let last = '';
 	for (;;) {
 		const progress = await readProgress(deps, userId, id);
-		if (!progress) throw new AppError('NOT_FOUND', 'That document does not exist or is not yours to see.');
+		if (!progress) return;
 		const key = JSON.stringify(progress);
 		if (key !== last) {
 			last = key;

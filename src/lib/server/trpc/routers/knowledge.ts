@@ -1,6 +1,6 @@
 import { categoryIdInput, embedderNameInput, createCategoryInput, createDocumentInput, documentIdInput, listDocumentsInput, searchInput, updateCategoryInput } from '$lib/schemas/knowledge';
 import { createKnowledgeCategory, deleteKnowledgeCategory, listKnowledgeCategories, updateKnowledgeCategory } from '../../knowledge/categories.service';
-import { createDocument, deleteKnowledgeDocument, getKnowledgeDocument, listKnowledgeDocuments, watchProgress } from '../../knowledge/documents.service';
+import { assertDocumentVisible, createDocument, deleteKnowledgeDocument, getKnowledgeDocument, listKnowledgeDocuments, watchProgress } from '../../knowledge/documents.service';
 import { listKnowledgeEmbedders, startReembedding } from '../../knowledge/embedders.service';
 import { searchKnowledge } from '../../knowledge/search.service';
 import { router } from '../init';
@@ -20,7 +20,10 @@ export const knowledgeRouter = router({
 			return { deleted: true as const };
 		}),
 		/** Ingestion progress until the document is ready or failed. */
-		progress: authedProcedure.input(documentIdInput).subscription(({ ctx, input, signal }) => watchProgress(ctx, ctx.user.id, input.id, signal))
+		progress: authedProcedure.input(documentIdInput).subscription(async ({ ctx, input, signal }) => {
+			await assertDocumentVisible(ctx, ctx.user.id, input.id);
+			return watchProgress(ctx, ctx.user.id, input.id, signal);
+		})
 	}),
 
 	/** Admins: which embedder is live, and switching to another (re-embeds everything, search stays up). */
