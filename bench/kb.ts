@@ -157,11 +157,11 @@ async function benchSearchAt(name: EngineName, size: number): Promise<{ vector: 
 			};
 			const measure = async (sql: string): Promise<SearchFigures> => {
 				for (const query of queries.slice(0, 5)) await run(sql, query); // warm-up
-				const approximate = [];
+				const approximate: { ms: number; ids: string[] }[] = [];
 				for (const query of queries) approximate.push(await run(sql, query));
 				// Exact: the same function, the planner forbidden index scans (HNSW is one; BM25's GIN is a bitmap scan and stays).
 				await session.query('set enable_indexscan = off');
-				const exact = [];
+				const exact: { ms: number; ids: string[] }[] = [];
 				try {
 					for (const query of queries.slice(0, 2)) await run(sql, query);
 					for (const query of queries) exact.push(await run(sql, query));
