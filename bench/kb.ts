@@ -318,6 +318,7 @@ async function chatOn(name: EngineName, url: string): Promise<{ off: number[]; o
 				on.push(await timeToFirstToken(app, question, true));
 			}
 			console.log(`   ${LABEL[name]} done   ${load()}`);
+			printChatRow(name, off, on);
 			return { off, on };
 		} finally {
 			await server.stop();
@@ -354,11 +355,13 @@ async function benchChat(): Promise<void> {
 		}
 	}
 	console.log(`   ${'engine'.padEnd(10)} ${'off p50'.padStart(9)} ${'on p50'.padStart(9)} ${'added p50'.padStart(10)} ${'off p95'.padStart(9)} ${'on p95'.padStart(9)} ${'added p95'.padStart(10)}`);
-	for (const { name, off, on } of results) {
-		const [offP50, onP50, offP95, onP95] = [percentile(off, 50), percentile(on, 50), percentile(off, 95), percentile(on, 95)];
-		console.log(`   ${LABEL[name].padEnd(10)} ${ms(offP50).padStart(9)} ${ms(onP50).padStart(9)} ${ms(onP50 - offP50).padStart(10)} ${ms(offP95).padStart(9)} ${ms(onP95).padStart(9)} ${ms(onP95 - offP95).padStart(10)}`);
-	}
+	for (const { name, off, on } of results) printChatRow(name, off, on);
 	console.log('   target: knowledge base on ≤ 10 ms above off (at the median)');
+}
+
+function printChatRow(name: EngineName, off: number[], on: number[]): void {
+	const [offP50, onP50, offP95, onP95] = [percentile(off, 50), percentile(on, 50), percentile(off, 95), percentile(on, 95)];
+	console.log(`   ${LABEL[name].padEnd(10)} ${ms(offP50).padStart(9)} ${ms(onP50).padStart(9)} ${ms(onP50 - offP50).padStart(10)} ${ms(offP95).padStart(9)} ${ms(onP95).padStart(9)} ${ms(onP95 - offP95).padStart(10)}`);
 }
 
 async function main(): Promise<void> {
