@@ -61,7 +61,19 @@ async function createNative(options: TestDatabaseOptions): Promise<TestDatabase>
 		pglite: null,
 		async dispose() {
 			await db.close();
-			await withServerUrlDatabase(serverUrl, (admin) => admin.query(`drop database if exists ${name} with (force)`));
+			await withServerUrlDatabase(serverUrl, async (admin) => {
+				for (let attempt = 1; ; attempt++) {
+					try {
+						// FORCE can't end an autovacuum worker (not our role's process); a plain DROP
+						// makes autovacuum leave, so it is the fallback, retried while one finishes.
+						await admin.query(attempt === 1 ? `drop database if exists ${name} with (force)` : `drop database if exists ${name}`);
+						return;
+					} catch (error) {
+						if (attempt >= 6) throw error;
+						await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+					}
+				}
+			});
 		}
 	};
 }
