@@ -148,24 +148,7 @@ export async function createModel(db: Database, actor: AdminActor, input: Create
 			actor,
 			async (tx) => {
 				if (await modelRowByName(tx, fields.modelName)) throw duplicateName(fields.modelName);
-				const row = await insertModelRow(tx, {
-					id,
-					modelName: fields.modelName,
-					displayName: fields.displayName,
-					provider: fields.provider,
-					modelType: fields.modelType,
-					baseUrl: fields.baseUrl,
-					contextWindow: fields.contextWindow,
-					maxTokens: fields.maxTokens,
-					temperature: fields.temperature,
-					topP: fields.topP,
-					inputPricePer1m: fields.inputPricePer1m,
-					outputPricePer1m: fields.outputPricePer1m,
-					allowedTiers: [...new Set(fields.allowedTiers)],
-					description: fields.description,
-					isActive: fields.isActive,
-					apiKeyCiphertext
-				});
+				const row = await insertModelRow(tx, { id, ...fields, allowedTiers: [...new Set(fields.allowedTiers)], apiKeyCiphertext });
 				await recordAdminChange(tx, actor, { action: 'model.create', targetType: 'model', targetId: row.id, targetLabel: row.modelName, before: null, after: snapshotOf(row) });
 				return toAdminModel(row);
 			},
