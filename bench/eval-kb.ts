@@ -13,7 +13,7 @@ import { embeddingProviderOf } from '../src/lib/server/knowledge/embedders';
 import { embedderByName } from '../src/lib/server/knowledge/embedders.repo';
 import { beginReembedding, runReembedding } from '../src/lib/server/knowledge/reembed';
 import { hybridSearch, textSearch, tsRankSearch, vectorSearch, type RankedChunk } from '../src/lib/server/knowledge/search.repo';
-import { seedUserGuide } from '../src/lib/server/knowledge/worker';
+import { embeddingConcurrency, seedUserGuide } from '../src/lib/server/knowledge/worker';
 import { ingestPending } from '../src/lib/server/knowledge/ingestion';
 import { benchEngines } from './support/engines';
 import { corpusOwner, ingestCorpus, offlineServices, readCorpus, readJsonl, SCIFACT_DIR } from './support/knowledge-corpus';
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
 	const sci = await engines.pglite({ migrated: true });
 	try {
 		const owner = await corpusOwner(sci.db);
-		const timing = await ingestCorpus(sci.db, offlineServices(), owner, corpus);
+		const timing = await ingestCorpus(sci.db, offlineServices(), owner, corpus, embeddingConcurrency());
 		console.log(`SciFact training split: ${timing.documents} abstracts → ${timing.chunks} chunks (ingested in ${timing.embeddedSeconds.toFixed(0)} s), ${queries.length} judged claims`);
 		const unitOf = await unitsByChunk(sci.db, (chunk) => chunk.source?.replace(/^scifact:/, '') ?? null);
 		for (const name of OFFLINE_EMBEDDERS) {

@@ -24,7 +24,7 @@ import { migrate } from '../src/lib/server/db/migrations';
 import { parseDatabaseUrl } from '../src/lib/server/db/database-url';
 import { unfinishedDocumentIds } from '../src/lib/server/knowledge/documents.repo';
 import { ingestPending } from '../src/lib/server/knowledge/ingestion';
-import { seedUserGuide } from '../src/lib/server/knowledge/worker';
+import { embeddingConcurrency, seedUserGuide } from '../src/lib/server/knowledge/worker';
 import { startFakeOpenAI } from '../tests/fakes/fake-openai-server';
 import { databaseUrl, withServerUrlDatabase } from '../tests/support/native-admin';
 import { nativeDatabaseUrl } from '../tests/support/native-url';
@@ -32,6 +32,7 @@ import { signUpCookie, startBuiltServer } from './support/built-server';
 import { benchEngines, type OpenedDatabase } from './support/engines';
 import { corpusOwner, ingestCorpus, offlineServices, readCorpus } from './support/knowledge-corpus';
 import { percentile } from './support/stats';
+import { useLiteThreads } from '../src/lib/server/ai/use-lite-embedding';
 import { BENCH_EMBEDDER, insertSyntheticChunks } from './support/synthetic-vectors';
 
 const SCIFACT_SIZE = 5183;
@@ -73,7 +74,7 @@ interface IngestRow {
 }
 
 async function benchIngestion(): Promise<void> {
-	console.log(`\n1. Ingestion: ${docLimit} SciFact abstracts through ingestDocument (offline embedder use-lite, 2 workers as the worker runs)   ${load()}`);
+	console.log(`\n1. Ingestion: ${docLimit} SciFact abstracts through ingestDocument (offline embedder use-lite on ${useLiteThreads()} threads, ${embeddingConcurrency()} documents at a time as the worker runs)   ${load()}`);
 	const docs = await readCorpus(docLimit);
 	const rows: IngestRow[] = [];
 	for (const name of engineNames as EngineName[]) {
@@ -84,7 +85,7 @@ async function benchIngestion(): Promise<void> {
 		}
 		try {
 			const owner = await corpusOwner(opened.db);
-			const timing = await ingestCorpus(opened.db, offlineServices(), owner, docs, 2);
+			const timing = await ingestCorpus(opened.db, offlineServices(), owner, docs, embeddingConcurrency());
 			rows.push({ engine: LABEL[name], ...timing });
 			console.log(`   ${LABEL[name]} done   ${load()}`);
 		} finally {

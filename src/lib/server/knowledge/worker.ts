@@ -7,6 +7,12 @@ import type { AppServices } from '../services';
 import { insertDocument, systemDocumentSources, unfinishedDocumentIds } from './documents.repo';
 import { EMBED_JOB, INGEST_JOB, ingestDocument } from './ingestion';
 import { REEMBED_JOB, runReembedding } from './reembed';
+import { useLiteThreads } from '../ai/use-lite-embedding';
+
+/** Documents embedded at once by this process. */
+export function embeddingConcurrency(): number {
+	return useLiteThreads() + 1;
+}
 
 const GUIDE_CATEGORY = 'Help';
 
@@ -21,9 +27,15 @@ export async function startKnowledgeWork(db: Database, queue: JobQueue, services
 		const result = await ingestDocument(deps, job.data.documentId, { lastAttempt: job.attempt > (INGEST_JOB.settings.retryLimit ?? 0), until: 'chunked' });
 		if (result === 'chunked') await queue.enqueue(EMBED_JOB, job.data, { singletonKey: job.data.documentId });
 	});
-	await queue.work(EMBED_JOB, async (job) => {
-		await ingestDocument(deps, job.data.documentId, { lastAttempt: job.attempt > (EMBED_JOB.settings.retryLimit ?? 0) });
-	});
+	// One more document in flight than the offline model has threads, so a thread never waits for
+	// the database writes of the document before; a remote embedder gets the same modest concurrency.
+	await queue.work(
+		EMBED_JOB,
+		async (job) => {
+			await ingestDocument(deps, job.data.documentId, { lastAttempt: job.attempt > (EMBED_JOB.settings.retryLimit ?? 0) });
+		},
+		{ concurrency: embeddingConcurrency() }
+	);
 	await queue.work(REEMBED_JOB, async (job) => {
 		await runReembedding(deps, job.data);
 	});
