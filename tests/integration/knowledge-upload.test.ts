@@ -47,6 +47,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+	if (process.env.UPLOAD_DEBUG) console.log(server?.output());
 	await server?.stop();
 	await dispose?.();
 });

@@ -138,6 +138,21 @@ describe('ingestion', () => {
 		queued.splice(0);
 	});
 
+	it('refuses a document over the tier’s size cap (an override of 0 MB here) with the quota error, before saving it', async () => {
+		const dave = await signedUpCaller(test.db, 'dave', undefined, services);
+		await admin.caller.admin.users.setOverrides({ id: dave.user.id, requestsPerMinute: null, requestsPerDay: null, tokensPerDay: null, monthlyCostCapUsd: null, maxKnowledgeDocuments: null, maxKnowledgeDocumentMb: 0, allowedModels: [], note: 'no documents' });
+		const refused = await dave.caller.knowledge.documents.create({ title: 'Pasted', format: 'text', content: 'some text' }).catch((error: unknown) => error);
+		expect(refused).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: 'This document is 0.1 MB; your plan accepts knowledge base documents up to 0 MB.' });
+		expect(refused).toMatchObject({ cause: { quota: { kind: 'knowledge_document_mb', limit: 0, used: 0.1, resetAt: null } } });
+		const upload = await uploadDocument(deps(), dave.user, { name: 'a.md', bytes: new TextEncoder().encode('# A') }, {}).catch((error: unknown) => error);
+		expect(upload).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', quota: { kind: 'knowledge_document_mb', limit: 0 } });
+		expect(await test.db.prisma.knowledgeDocument.count({ where: { ownerId: dave.user.id } })).toBe(0);
+		// Back to the tier's 5 MB: the same text is accepted.
+		await admin.caller.admin.users.setOverrides({ id: dave.user.id, requestsPerMinute: null, requestsPerDay: null, tokensPerDay: null, monthlyCostCapUsd: null, maxKnowledgeDocuments: null, maxKnowledgeDocumentMb: null, allowedModels: [], note: null });
+		await expect(dave.caller.knowledge.documents.create({ title: 'Pasted', format: 'text', content: 'some text' })).resolves.toMatchObject({ id: expect.any(String) });
+		queued.splice(0);
+	});
+
 	it('a failed embedding call leaves the document in error with a reason, no chunks searchable, and the failure logged', async () => {
 		await setActiveEmbedder('text-embedding-3-small');
 		try {

@@ -45,7 +45,9 @@ export function limitBody(request: Request, limit: number): Request {
 				if (seen > limit) controller.error(new BodyTooLargeError(limit));
 				else controller.enqueue(chunk);
 			}
-		})
+		}),
+		// Cancelling the source would destroy the socket (adapter-node) before the 413 is written.
+		{ preventCancel: true }
 	);
 	// Node's fetch requires `duplex` for a streamed body; the DOM typings don't know the option yet.
 	const init: RequestInit & { duplex: 'half' } = { method: request.method, headers: request.headers, body: limited, signal: request.signal, duplex: 'half' };

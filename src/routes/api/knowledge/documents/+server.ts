@@ -84,7 +84,9 @@ async function readForm(request: Request, limit: number): Promise<FormData> {
 				if (seen > limit) controller.error(new BodyTooLarge(seen));
 				else controller.enqueue(chunk);
 			}
-		})
+		}),
+		// Cancelling the source would destroy the socket (adapter-node) before the 413 is written.
+		{ preventCancel: true }
 	);
 	try {
 		return await new Response(counted, { headers: { 'content-type': request.headers.get('content-type') ?? '' } }).formData();
