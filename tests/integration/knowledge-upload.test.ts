@@ -53,12 +53,12 @@ afterAll(async () => {
 });
 
 /** Markdown of `bytes` bytes: words, so extraction and chunking do real work. */
-function markdownOf(bytes: number): Uint8Array {
+function markdownOf(bytes: number): Uint8Array<ArrayBuffer> {
 	const line = '# Heading\n\nThe quick brown fox jumps over the lazy dog near the river bank.\n\n';
 	return new TextEncoder().encode(line.repeat(Math.ceil(bytes / line.length)).slice(0, bytes));
 }
 
-function upload(bytes: Uint8Array, name = 'notes.md'): Promise<Response> {
+function upload(bytes: Uint8Array<ArrayBuffer>, name = 'notes.md'): Promise<Response> {
 	const form = new FormData();
 	form.set('file', new File([bytes], name, { type: 'text/markdown' }));
 	return fetch(`${server.base}/api/knowledge/documents`, { method: 'POST', body: form, headers: { cookie, origin: server.base } });
