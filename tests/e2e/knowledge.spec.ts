@@ -38,3 +38,31 @@ test('a document is uploaded with progress, found by search, cited in a chat ans
 	const chunkId = new URL(page.url()).hash.slice(1);
 	await expect(page.locator(`[id="${chunkId}"]`)).toContainText('vegetable lasagne');
 });
+
+test('the composer’s knowledge base switch: off, the answer cites nothing, and it stays off for that chat after a reload', async ({ page }) => {
+	test.setTimeout(90_000);
+	const chat = new ChatPage(page);
+	await chat.signUpAndOpen('Switcher');
+	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Knowledge' }).click();
+	const content = '# Garden rules\n\n## Watering\n\nThe roses are watered with rain water every Tuesday evening.';
+	await page.getByTestId('upload-input').setInputFiles({ name: 'garden.md', mimeType: 'text/markdown', buffer: Buffer.from(content) });
+	await expect(page.getByTestId('document-row').filter({ hasText: 'garden' }).getByTestId('document-status')).toHaveText('Ready', { timeout: 45_000 });
+
+	await chat.goto();
+	const toggle = page.getByRole('button', { name: 'Knowledge base' });
+	// A new chat starts from the user's setting (on by default).
+	await expect(toggle).toHaveAttribute('aria-pressed', 'true');
+	await toggle.focus();
+	await page.keyboard.press('Space');
+	await expect(toggle).toHaveAttribute('aria-pressed', 'false');
+	await page.getByLabel('Model').selectOption('offline');
+	await chat.send('When are the roses watered?');
+	const answer = chat.answers().first();
+	await chat.expectAnswerStatus(answer, 'complete');
+	await expect(answer.getByTestId('message-source')).toHaveCount(0);
+	await expect(page).toHaveURL(/\/chat\/[0-9a-f-]+$/);
+
+	await page.reload();
+	await expect(page.getByRole('button', { name: 'Knowledge base' })).toHaveAttribute('aria-pressed', 'false');
+	await expect(chat.answers().first().getByTestId('message-source')).toHaveCount(0);
+});
