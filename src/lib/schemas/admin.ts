@@ -107,7 +107,7 @@ export const setOverridesInput = z.object({
 		.nullable()
 });
 
-export const AUDIT_TARGETS = ['model', 'tier', 'user', 'category', 'document'] as const;
+export const AUDIT_TARGETS = ['model', 'tier', 'user', 'category', 'document', 'embedder'] as const;
 
 export const listAuditInput = z.object({
 	targetType: z.enum(AUDIT_TARGETS).optional(),
