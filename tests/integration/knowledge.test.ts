@@ -282,6 +282,22 @@ describe('BM25 and vectors complement each other', () => {
 });
 
 describe('re-embedding', () => {
+	it('the admin list counts each embedder’s chunks; starting a re-embedding is admin only and audited', async () => {
+		const created = await alice.caller.knowledge.documents.create({ title: 'Counted', format: 'text', content: 'Counting chunks for the admin page.' });
+		await drain();
+		const active = (await admin.caller.knowledge.embedders.list()).embedders.find((embedder) => embedder.state === 'active');
+		expect(active?.chunksEmbedded).toBe(await test.db.prisma.knowledgeBaseEntry.count({ where: { embedder: active?.name } }));
+		expect(active?.chunksEmbedded).toBeGreaterThan(0);
+		await expect(alice.caller.knowledge.embedders.reembed({ name: 'hashed' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+		const target = active?.name === 'hashed' ? 'use-lite' : 'hashed';
+		await admin.caller.knowledge.embedders.reembed({ name: target });
+		expect((await admin.caller.knowledge.embedders.list()).reembedding).toMatchObject({ embedder: target, total: expect.any(Number), remaining: expect.any(Number) });
+		expect(await test.db.prisma.adminAuditLog.findFirst({ where: { action: 'embedder.reembed', targetId: target }, select: { actorId: true, targetType: true } })).toEqual({ actorId: admin.user.id, targetType: 'embedder' });
+		// Leave the embedders as they were for the next test.
+		await setActiveEmbedder(active?.name ?? 'use-lite');
+		await alice.caller.knowledge.documents.delete({ id: created.id });
+	});
+
 	it('switches embedder without a search outage: the old vectors serve until the switch', async () => {
 		const query = { query: 'lighthouse keeping tide tables', mode: 'vector' as const, limit: 3 };
 		const before = await asUser(test.db, alice.user.id, async () => null).then(() => searchChunks(deps(), alice.user.id, query));
