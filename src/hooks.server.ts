@@ -7,6 +7,7 @@ import { stopAllGenerations } from '$lib/server/chat/answer/generate';
 import { closeAnswersInterruptedByRestart } from '$lib/server/chat/interrupted';
 import { closeDatabase, getDatabase } from '$lib/server/db';
 import { env } from '$lib/server/env';
+import { bodySizeLimit, limitBody } from '$lib/server/http/body-limit';
 import { isCrossSite, publicOrigin } from '$lib/server/http/public-origin';
 import { AppError, errorMessage } from '$lib/server/errors';
 import { logger } from '$lib/server/logging/logger';
@@ -128,7 +129,17 @@ const logRequest: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
-export const handle = sequence(countRequest, assignRequestId, logRequest, securityHeaders, guardCrossSite, authenticate, applyTheme);
+/** The knowledge upload counts its body against the uploader's tier cap (its own endpoint). */
+const UPLOAD_PATH = '/api/knowledge/documents';
+const BODY_LIMIT = bodySizeLimit();
+
+/** BODY_SIZE_LIMIT for every body but the upload's (svelte.config.js says why the app applies it). */
+const limitRequestBodies: Handle = ({ event, resolve }) => {
+	if (event.url.pathname !== UPLOAD_PATH) event.request = limitBody(event.request, BODY_LIMIT);
+	return resolve(event);
+};
+
+export const handle = sequence(countRequest, assignRequestId, logRequest, limitRequestBodies, securityHeaders, guardCrossSite, authenticate, applyTheme);
 
 /** Unexpected errors: log with the request id, show the user a safe message with that id. */
 export const handleError: HandleServerError = ({ error, event, status }) => {

@@ -216,6 +216,7 @@ describe('tiers and users', () => {
 			tokensPerDay: Number(before.tokensPerDay),
 			monthlyCostCapUsd: '2.50',
 			maxKnowledgeDocuments: before.maxKnowledgeDocuments,
+			maxKnowledgeDocumentMb: before.maxKnowledgeDocumentMb,
 			allowedModels: ['offline', 'gpt-4o-mini']
 		});
 		expect(updated).toMatchObject({ tier: 'free', requestsPerMinute: 5, monthlyCostCapUsd: '2.5', allowedModels: ['offline', 'gpt-4o-mini'] });
@@ -223,7 +224,7 @@ describe('tiers and users', () => {
 		expect((await member.caller.usage.me()).limits.find((limit) => limit.kind === 'requests_per_minute')?.limit).toBe(5);
 		const row = (await auditRows('free')).at(-1);
 		expect(row).toMatchObject({ action: 'tier.update', before: { requestsPerMinute: 10, monthlyCostCapUsd: '1.000000', allowedModels: [] }, after: { requestsPerMinute: 5, monthlyCostCapUsd: '2.500000' } });
-		await admin.caller.admin.tiers.update({ tier: 'free', requestsPerMinute: 10, requestsPerDay: before.requestsPerDay, tokensPerDay: Number(before.tokensPerDay), monthlyCostCapUsd: '1.00', maxKnowledgeDocuments: before.maxKnowledgeDocuments, allowedModels: [] });
+		await admin.caller.admin.tiers.update({ tier: 'free', requestsPerMinute: 10, requestsPerDay: before.requestsPerDay, tokensPerDay: Number(before.tokensPerDay), monthlyCostCapUsd: '1.00', maxKnowledgeDocuments: before.maxKnowledgeDocuments, maxKnowledgeDocumentMb: before.maxKnowledgeDocumentMb, allowedModels: [] });
 	});
 
 	it('the change and its audit row commit together: if the audit row can’t be written, the change is undone', async () => {
@@ -235,7 +236,7 @@ describe('tiers and users', () => {
 		try {
 			const before = await test.db.prisma.tierLimit.findUniqueOrThrow({ where: { tier: 'basic' } });
 			await expect(
-				admin.caller.admin.tiers.update({ tier: 'basic', requestsPerMinute: 1, requestsPerDay: null, tokensPerDay: null, monthlyCostCapUsd: null, maxKnowledgeDocuments: null, allowedModels: [] })
+				admin.caller.admin.tiers.update({ tier: 'basic', requestsPerMinute: 1, requestsPerDay: null, tokensPerDay: null, monthlyCostCapUsd: null, maxKnowledgeDocuments: null, maxKnowledgeDocumentMb: null, allowedModels: [] })
 			).rejects.toThrow();
 			expect(await test.db.prisma.tierLimit.findUniqueOrThrow({ where: { tier: 'basic' } })).toEqual(before);
 		} finally {
@@ -270,7 +271,7 @@ describe('tiers and users', () => {
 		expect((await target.caller.usage.me()).tier).toBe('pro');
 		expect((await target.caller.chat.models()).models.map((model) => model.modelName)).toContain('gpt-5');
 
-		await admin.caller.admin.users.setOverrides({ id: target.user.id, requestsPerMinute: 2, requestsPerDay: null, tokensPerDay: null, monthlyCostCapUsd: null, maxKnowledgeDocuments: null, allowedModels: [], note: 'pilot' });
+		await admin.caller.admin.users.setOverrides({ id: target.user.id, requestsPerMinute: 2, requestsPerDay: null, tokensPerDay: null, monthlyCostCapUsd: null, maxKnowledgeDocuments: null, maxKnowledgeDocumentMb: null, allowedModels: [], note: 'pilot' });
 		expect((await target.caller.usage.me()).limits.find((limit) => limit.kind === 'requests_per_minute')).toMatchObject({ limit: 2, overridden: true });
 
 		await admin.caller.admin.users.update({ id: target.user.id, disabled: true });

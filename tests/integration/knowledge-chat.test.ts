@@ -99,6 +99,10 @@ describe('grounded answers', () => {
 		const again = await alice.caller.chat.send({ content: 'And the canteen on Thursdays?', sessionId: sent.sessionId });
 		await finalOf(again.assistantMessage.id, alice.user.id);
 		expect(lastSystemPrompt()).not.toContain('Sources:');
+		// What the composer's switch shows: the chat's own setting; a new chat follows the user's.
+		expect(await alice.caller.chat.knowledge({ sessionId: sent.sessionId })).toEqual({ enabled: false, followsSettings: false });
+		expect(await alice.caller.chat.knowledge({ sessionId: null })).toEqual({ enabled: true, followsSettings: true });
+		await expect(bob.caller.chat.knowledge({ sessionId: sent.sessionId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
 	});
 
 	it('the offline assistant quotes the same retrieval, with the same numbers', async () => {

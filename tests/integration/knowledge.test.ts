@@ -138,6 +138,21 @@ describe('ingestion', () => {
 		queued.splice(0);
 	});
 
+	it('refuses a document over the tier’s size cap (an override of 0 MB here) with the quota error, before saving it', async () => {
+		const dave = await signedUpCaller(test.db, 'dave', undefined, services);
+		await admin.caller.admin.users.setOverrides({ id: dave.user.id, requestsPerMinute: null, requestsPerDay: null, tokensPerDay: null, monthlyCostCapUsd: null, maxKnowledgeDocuments: null, maxKnowledgeDocumentMb: 0, allowedModels: [], note: 'no documents' });
+		const refused = await dave.caller.knowledge.documents.create({ title: 'Pasted', format: 'text', content: 'some text' }).catch((error: unknown) => error);
+		expect(refused).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: 'This document is 0.1 MB; your plan accepts knowledge base documents up to 0 MB.' });
+		expect(refused).toMatchObject({ cause: { quota: { kind: 'knowledge_document_mb', limit: 0, used: 0.1, resetAt: null } } });
+		const upload = await uploadDocument(deps(), dave.user, { name: 'a.md', bytes: new TextEncoder().encode('# A') }, {}).catch((error: unknown) => error);
+		expect(upload).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', quota: { kind: 'knowledge_document_mb', limit: 0 } });
+		expect(await test.db.prisma.knowledgeDocument.count({ where: { ownerId: dave.user.id } })).toBe(0);
+		// Back to the tier's 5 MB: the same text is accepted.
+		await admin.caller.admin.users.setOverrides({ id: dave.user.id, requestsPerMinute: null, requestsPerDay: null, tokensPerDay: null, monthlyCostCapUsd: null, maxKnowledgeDocuments: null, maxKnowledgeDocumentMb: null, allowedModels: [], note: null });
+		await expect(dave.caller.knowledge.documents.create({ title: 'Pasted', format: 'text', content: 'some text' })).resolves.toMatchObject({ id: expect.any(String) });
+		queued.splice(0);
+	});
+
 	it('a failed embedding call leaves the document in error with a reason, no chunks searchable, and the failure logged', async () => {
 		await setActiveEmbedder('text-embedding-3-small');
 		try {
@@ -267,6 +282,22 @@ describe('BM25 and vectors complement each other', () => {
 });
 
 describe('re-embedding', () => {
+	it('the admin list counts each embedder’s chunks; starting a re-embedding is admin only and audited', async () => {
+		const created = await alice.caller.knowledge.documents.create({ title: 'Counted', format: 'text', content: 'Counting chunks for the admin page.' });
+		await drain();
+		const active = (await admin.caller.knowledge.embedders.list()).embedders.find((embedder) => embedder.state === 'active');
+		expect(active?.chunksEmbedded).toBe(await test.db.prisma.knowledgeBaseEntry.count({ where: { embedder: active?.name } }));
+		expect(active?.chunksEmbedded).toBeGreaterThan(0);
+		await expect(alice.caller.knowledge.embedders.reembed({ name: 'hashed' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+		const target = active?.name === 'hashed' ? 'use-lite' : 'hashed';
+		await admin.caller.knowledge.embedders.reembed({ name: target });
+		expect((await admin.caller.knowledge.embedders.list()).reembedding).toMatchObject({ embedder: target, total: expect.any(Number), remaining: expect.any(Number) });
+		expect(await test.db.prisma.adminAuditLog.findFirst({ where: { action: 'embedder.reembed', targetId: target }, select: { actorId: true, targetType: true } })).toEqual({ actorId: admin.user.id, targetType: 'embedder' });
+		// Leave the embedders as they were for the next test.
+		await setActiveEmbedder(active?.name ?? 'use-lite');
+		await alice.caller.knowledge.documents.delete({ id: created.id });
+	});
+
 	it('switches embedder without a search outage: the old vectors serve until the switch', async () => {
 		const query = { query: 'lighthouse keeping tide tables', mode: 'vector' as const, limit: 3 };
 		const before = await asUser(test.db, alice.user.id, async () => null).then(() => searchChunks(deps(), alice.user.id, query));

@@ -10,6 +10,7 @@ export interface LimitValues {
 	/** US dollars as a decimal string. */
 	monthlyCostCapUsd: string | null;
 	maxKnowledgeDocuments: number | null;
+	maxKnowledgeDocumentMb: number | null;
 	allowedModels: readonly string[];
 }
 
@@ -18,7 +19,8 @@ const NUMERIC_LIMITS = [
 	['requestsPerDay', 'messages a day'],
 	['tokensPerDay', 'tokens a day'],
 	['monthlyCostCapUsd', 'monthly cost cap'],
-	['maxKnowledgeDocuments', 'knowledge base documents']
+	['maxKnowledgeDocuments', 'knowledge base documents'],
+	['maxKnowledgeDocumentMb', 'largest document (MB)']
 ] as const;
 
 function amount(key: (typeof NUMERIC_LIMITS)[number][0], value: number | string): string {

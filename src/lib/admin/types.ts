@@ -38,6 +38,8 @@ export interface TierLimitsView {
 	/** US dollars as a decimal string; null: no cap. */
 	monthlyCostCapUsd: string | null;
 	maxKnowledgeDocuments: number | null;
+	/** Largest single document, MiB. */
+	maxKnowledgeDocumentMb: number | null;
 	/** Empty: every active chat model that allows the tier. */
 	allowedModels: string[];
 	/** Users on this tier. */
@@ -72,6 +74,8 @@ export interface LimitOverridesView {
 	tokensPerDay: number | null;
 	monthlyCostCapUsd: string | null;
 	maxKnowledgeDocuments: number | null;
+	/** Largest single document, MiB. */
+	maxKnowledgeDocumentMb: number | null;
 	allowedModels: string[];
 	note: string | null;
 	updatedAt: Date | null;

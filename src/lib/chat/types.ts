@@ -28,6 +28,12 @@ export interface ChatSessionDetail extends ChatSessionSummary {
 	totalCostUsd: string;
 }
 
+/** Whether a chat's answers use the knowledge base, and whether that is the user's setting or the chat's own. */
+export interface ChatKnowledgeState {
+	enabled: boolean;
+	followsSettings: boolean;
+}
+
 export interface ThreadMessage {
 	id: string;
 	sessionId: string;

@@ -64,6 +64,7 @@ export const updateTierInput = z.object({
 	tokensPerDay: wholeNumber(1_000_000_000_000).nullable(),
 	monthlyCostCapUsd: dollars('Monthly cost cap').nullable(),
 	maxKnowledgeDocuments: wholeNumber(10_000_000).nullable(),
+	maxKnowledgeDocumentMb: wholeNumber(100).nullable(),
 	/** Chat models this tier may use; empty: every active model that allows the tier. */
 	allowedModels: z.array(modelId).max(500)
 });
@@ -97,6 +98,7 @@ export const setOverridesInput = z.object({
 	tokensPerDay: wholeNumber(1_000_000_000_000).nullable(),
 	monthlyCostCapUsd: dollars('Monthly cost cap').nullable(),
 	maxKnowledgeDocuments: wholeNumber(10_000_000).nullable(),
+	maxKnowledgeDocumentMb: wholeNumber(100).nullable(),
 	allowedModels: z.array(modelId).max(500),
 	note: userText()
 		.trim()
@@ -105,7 +107,7 @@ export const setOverridesInput = z.object({
 		.nullable()
 });
 
-export const AUDIT_TARGETS = ['model', 'tier', 'user', 'category', 'document'] as const;
+export const AUDIT_TARGETS = ['model', 'tier', 'user', 'category', 'document', 'embedder'] as const;
 
 export const listAuditInput = z.object({
 	targetType: z.enum(AUDIT_TARGETS).optional(),

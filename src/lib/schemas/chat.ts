@@ -56,6 +56,9 @@ export const listSessionsInput = z.object({
 
 export const createSessionInput = z.object({ title: sessionTitle.optional(), model: modelId });
 export const sessionIdInput = z.object({ id });
+
+/** A chat, or null for the one about to start. */
+export const knowledgeStateInput = z.object({ sessionId: id.nullable() });
 export const renameSessionInput = z.object({ id, title: sessionTitle });
 export const pinSessionInput = z.object({ id, pinned: z.boolean() });
 export const archiveSessionInput = z.object({ id, archived: z.boolean() });

@@ -2,8 +2,11 @@ import { z } from 'zod';
 import { searchModeSchema } from '$lib/knowledge/types';
 import { tokenText, userText } from './text';
 
-/** The largest paste or upload, in bytes; a tier's own cap may be lower (see the quota refusal). */
-export const MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
+/**
+ * The server's ceiling for one document whatever the tier says (an unlimited tier, or a cap set
+ * higher): an upload is read into memory for extraction, so some bound must hold. Bytes.
+ */
+export const MAX_DOCUMENT_BYTES = 100 * 1024 * 1024;
 /** Pasted text, characters (documents.create travels as JSON). */
 export const MAX_PASTED_CHARS = 2_000_000;
 

@@ -16,6 +16,8 @@ export type AppErrorCode =
 	| 'FORBIDDEN'
 	| 'NOT_FOUND'
 	| 'CONFLICT'
+	/** A body or document over a size limit (413). */
+	| 'PAYLOAD_TOO_LARGE'
 	| 'TOO_MANY_REQUESTS';
 
 export interface AppErrorOptions {

@@ -16,6 +16,7 @@ const STATUS_OF: Partial<Record<AppErrorCode, number>> = {
 	FORBIDDEN: 403,
 	NOT_FOUND: 404,
 	CONFLICT: 409,
+	PAYLOAD_TOO_LARGE: 413,
 	TOO_MANY_REQUESTS: 429
 };
 

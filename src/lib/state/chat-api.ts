@@ -4,7 +4,7 @@
  * real one; the compiler checks it against the router's types.
  */
 import { TRPCClientError } from '@trpc/client';
-import type { ChatModelOption, ChatSessionDetail, ChatSessionSummary, ChatStreamEvent, SendResult, ThreadMessage } from '$lib/chat/types';
+import type { ChatKnowledgeState, ChatModelOption, ChatSessionDetail, ChatSessionSummary, ChatStreamEvent, SendResult, ThreadMessage } from '$lib/chat/types';
 import { createApiClient, type ApiClient } from '$lib/trpc/client';
 
 export interface ModelChoice {
@@ -51,7 +51,8 @@ export interface ChatApi {
 	archiveSession(id: string, archived: boolean): Promise<ChatSessionSummary>;
 	deleteSession(id: string): Promise<void>;
 	listMessages(sessionId: string, cursor?: string | null): Promise<Page<ThreadMessage>>;
-	send(input: { sessionId: string | null; content: string; model: string | null }): Promise<SendResult>;
+	send(input: { sessionId: string | null; content: string; model: string | null; knowledge?: boolean }): Promise<SendResult>;
+	knowledgeState(sessionId: string | null): Promise<ChatKnowledgeState>;
 	/** Subscribes to an answer: snapshot, deltas, done. Returns the unsubscribe function. */
 	stream(messageId: string, handlers: StreamHandlers): () => void;
 	stop(messageId: string): Promise<boolean>;
@@ -76,6 +77,7 @@ export function createChatApi(client: ApiClient = createApiClient()): ChatApi {
 		deleteSession: async (id) => void (await chat.sessions.delete.mutate({ id })),
 		listMessages: (sessionId, cursor) => chat.messages.list.query({ sessionId, cursor }),
 		send: (input) => chat.send.mutate(input),
+		knowledgeState: (sessionId) => chat.knowledge.query({ sessionId }),
 		stream(messageId, handlers) {
 			const subscription = chat.stream.subscribe({ messageId }, { onData: (event) => handlers.onEvent(event), onError: (error) => handlers.onError(error) });
 			return () => subscription.unsubscribe();

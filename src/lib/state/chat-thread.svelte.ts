@@ -120,7 +120,7 @@ export class ChatThreadState {
 	 * Sends a message (starting the chat if there is none yet). The message shows at once; if the
 	 * server refuses it, it is taken back and false returned, so the composer can keep the text.
 	 */
-	async send(content: string, model: string | null): Promise<boolean> {
+	async send(content: string, model: string | null, knowledge?: boolean): Promise<boolean> {
 		if (this.busy) return false;
 		const generation = this.#generation;
 		const draft = this.#draftMessage(content);
@@ -128,7 +128,7 @@ export class ChatThreadState {
 		this.sending = true;
 		this.actionError = null;
 		try {
-			const result = await this.api.send({ sessionId: this.sessionId, content, model });
+			const result = await this.api.send({ sessionId: this.sessionId, content, model, knowledge });
 			this.quotaWait = null;
 			this.quotaWarnings = result.quotaWarnings;
 			if (generation !== this.#generation) return true;

@@ -3,14 +3,15 @@
  */
 
 /** Every limit a tier (or a per-user override) can set. */
-export type QuotaKind = 'requests_per_minute' | 'requests_per_day' | 'tokens_per_day' | 'monthly_cost_usd' | 'knowledge_documents';
+export type QuotaKind = 'requests_per_minute' | 'requests_per_day' | 'tokens_per_day' | 'monthly_cost_usd' | 'knowledge_documents' | 'knowledge_document_mb';
 
+/** The limits with a running count behind them (the usage page's list); `knowledge_document_mb` caps one document's size. */
 export const QUOTA_KINDS = ['requests_per_minute', 'requests_per_day', 'tokens_per_day', 'monthly_cost_usd', 'knowledge_documents'] as const satisfies readonly QuotaKind[];
 
 /** Why a call was refused: tRPC `TOO_MANY_REQUESTS` carries it as `data.quota`. */
 export interface QuotaRefusal {
 	kind: QuotaKind;
-	/** The limit in its unit: requests, tokens, US dollars or documents. */
+	/** The limit in its unit: requests, tokens, US dollars, documents or megabytes (MiB). */
 	limit: number;
 	used: number;
 	/** When the window resets; null for limits that don't reset (documents). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeLimitChanges, type LimitValues } from '../../../src/lib/admin/describe-changes';
 
-const free: LimitValues = { requestsPerMinute: 20, requestsPerDay: 200, tokensPerDay: 100_000, monthlyCostCapUsd: '1.000000', maxKnowledgeDocuments: 20, allowedModels: [] };
+const free: LimitValues = { requestsPerMinute: 20, requestsPerDay: 200, tokensPerDay: 100_000, monthlyCostCapUsd: '1.000000', maxKnowledgeDocuments: 20, maxKnowledgeDocumentMb: 5, allowedModels: [] };
 
 describe('the effect of a limits edit, in words', () => {
 	it('says who drops or rises from what to what', () => {

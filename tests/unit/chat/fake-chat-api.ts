@@ -17,6 +17,7 @@ export function fakeChatApi(overrides: Partial<ChatApi> = {}) {
 		deleteSession: unexpected('deleteSession'),
 		listMessages: unexpected('listMessages'),
 		send: unexpected('send'),
+		knowledgeState: unexpected('knowledgeState'),
 		stream(messageId, handlers) {
 			const entry = { ...handlers, closed: false };
 			streams.set(messageId, entry);

@@ -6,7 +6,8 @@ export const LIMIT_LABELS: Record<QuotaKind, string> = {
 	requests_per_day: 'Messages today',
 	tokens_per_day: 'Tokens today',
 	monthly_cost_usd: 'Spending this month',
-	knowledge_documents: 'Knowledge base documents'
+	knowledge_documents: 'Knowledge base documents',
+	knowledge_document_mb: 'Largest knowledge base document (MB)'
 };
 
 export function formatLimitValue(kind: QuotaKind, value: number): string {

@@ -16,7 +16,7 @@ export type AuditSnapshot = Prisma.InputJsonObject;
 
 export interface AdminChange {
 	action: string;
-	targetType: 'model' | 'tier' | 'user' | 'category' | 'document';
+	targetType: 'model' | 'tier' | 'user' | 'category' | 'document' | 'embedder';
 	targetId: string;
 	targetLabel: string | null;
 	before: AuditSnapshot | null;

@@ -17,6 +17,7 @@ export function toTierView(row: TierLimit, users = 0): TierLimitsView {
 		tokensPerDay: row.tokensPerDay === null ? null : Number(row.tokensPerDay),
 		monthlyCostCapUsd: row.monthlyCostCapUsd?.toString() ?? null,
 		maxKnowledgeDocuments: row.maxKnowledgeDocuments,
+		maxKnowledgeDocumentMb: row.maxKnowledgeDocumentMb,
 		allowedModels: row.allowedModels,
 		users,
 		updatedAt: row.updatedAt
@@ -52,6 +53,7 @@ export async function updateTier(db: Database, actor: AdminActor, input: UpdateT
 				tokensPerDay: input.tokensPerDay === null ? null : BigInt(input.tokensPerDay),
 				monthlyCostCapUsd: input.monthlyCostCapUsd,
 				maxKnowledgeDocuments: input.maxKnowledgeDocuments,
+				maxKnowledgeDocumentMb: input.maxKnowledgeDocumentMb,
 				allowedModels
 			});
 			await recordAdminChange(tx, actor, { action: 'tier.update', targetType: 'tier', targetId: input.tier, targetLabel: input.tier, before: snapshotOf(before), after: snapshotOf(after) });

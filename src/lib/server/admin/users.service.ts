@@ -92,6 +92,7 @@ function toOverridesView(row: UserLimitOverride | null): LimitOverridesView | nu
 		tokensPerDay: row.tokensPerDay === null ? null : Number(row.tokensPerDay),
 		monthlyCostCapUsd: row.monthlyCostCapUsd?.toString() ?? null,
 		maxKnowledgeDocuments: row.maxKnowledgeDocuments,
+		maxKnowledgeDocumentMb: row.maxKnowledgeDocumentMb,
 		allowedModels: row.allowedModels,
 		note: row.note,
 		updatedAt: row.updatedAt
@@ -186,6 +187,7 @@ export async function setOverrides(db: Database, actor: AdminActor, input: SetOv
 				tokensPerDay: input.tokensPerDay === null ? null : BigInt(input.tokensPerDay),
 				monthlyCostCapUsd: input.monthlyCostCapUsd,
 				maxKnowledgeDocuments: input.maxKnowledgeDocuments,
+				maxKnowledgeDocumentMb: input.maxKnowledgeDocumentMb,
 				allowedModels
 			};
 			const empty = Object.values(limits).every((value) => value === null || (Array.isArray(value) && value.length === 0));

@@ -1,3 +1,4 @@
+import type { QuotaKind } from '$lib/usage/types';
 import type { DocumentDetail, DocumentProgress, DocumentSummary } from '$lib/knowledge/types';
 import { DOCUMENT_FORMATS, DOCUMENT_STATUSES } from '$lib/knowledge/types';
 import { MAX_DOCUMENT_BYTES, type CreateDocumentInput } from '$lib/schemas/knowledge';
@@ -56,25 +57,43 @@ export interface UploadedFile {
 export async function uploadDocument(deps: DocumentDeps, user: AuthUser, file: UploadedFile, fields: { title?: string; categoryId?: string; visibility?: Visibility }): Promise<{ id: string }> {
 	const format = formatOfFileName(file.name);
 	if (file.bytes.byteLength === 0) throw new AppError('BAD_REQUEST', `${file.name} is empty.`, { field: 'file' });
-	assertSize(file.bytes.byteLength, file.name);
-	await assertRoomForOne(deps, user.id);
+	await assertRoomForOne(deps, user.id, file.bytes.byteLength);
 	const { text } = await extractDocument(file.bytes, format, file.name);
 	const title = fields.title?.trim() || file.name.replace(/\.[a-z0-9]+$/i, '') || file.name;
 	return addDocument(deps, user, { title: title.slice(0, 300), source: file.name.slice(0, 2000), format, sizeBytes: file.bytes.byteLength, content: text, categoryId: fields.categoryId ?? null, visibility: fields.visibility ?? 'private' });
 }
 
-export function assertSize(bytes: number, name = 'The document'): void {
-	if (bytes > MAX_DOCUMENT_BYTES) {
-		throw new AppError('BAD_REQUEST', `${name} is ${megabytes(bytes)}; documents can be up to ${megabytes(MAX_DOCUMENT_BYTES)}.`, { field: 'file' });
-	}
+const MIB = 1024 * 1024;
+
+/** The largest document this user may add, in bytes: their tier's (or override's) cap, within the server's ceiling. */
+export function documentByteCap(limits: Record<QuotaKind, number | null>): { bytes: number; limitMb: number } {
+	const tierMb = limits.knowledge_document_mb;
+	const ceilingMb = MAX_DOCUMENT_BYTES / MIB;
+	const limitMb = tierMb === null ? ceilingMb : Math.min(tierMb, ceilingMb);
+	return { bytes: limitMb * MIB, limitMb };
 }
 
-const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+/** The caller's cap, read before an upload's body is: the endpoint stops reading past it. */
+export function uploadByteCap(deps: GovernedDeps, userId: string): Promise<{ bytes: number; limitMb: number }> {
+	return asUser(deps.db, userId, async (tx) => documentByteCap((await effectiveLimits(tx, userId)).limits));
+}
 
-/** Fails early (before a slow extraction) when the user's tier allows no more documents. */
-async function assertRoomForOne(deps: GovernedDeps, userId: string): Promise<void> {
+/** The quota refusal for a document over the cap; `used` is the document's size in MiB. */
+export function documentSizeRefusal(limitMb: number, bytes: number): AppError {
+	const quota = { kind: 'knowledge_document_mb' as const, limit: limitMb, used: Math.ceil((bytes / MIB) * 10) / 10, resetAt: null, retryAfterSeconds: 0 };
+	return new AppError('PAYLOAD_TOO_LARGE', describeRefusal(quota), { field: 'file', quota });
+}
+
+function assertWithinCap(limits: Record<QuotaKind, number | null>, bytes: number): void {
+	const cap = documentByteCap(limits);
+	if (bytes > cap.bytes) throw documentSizeRefusal(cap.limitMb, bytes);
+}
+
+/** Fails early (before a slow extraction) when the file is over the cap or the tier allows no more documents. */
+async function assertRoomForOne(deps: GovernedDeps, userId: string, bytes: number): Promise<void> {
 	await asUser(deps.db, userId, async (tx) => {
 		const { limits } = await effectiveLimits(tx, userId);
+		assertWithinCap(limits, bytes);
 		const limit = limits.knowledge_documents;
 		if (limit === null) return;
 		const used = await countOwnedDocuments(tx, userId);
@@ -97,6 +116,7 @@ async function addDocument(deps: DocumentDeps, user: AuthUser, request: NewDocum
 	const created = await inTransaction(async (tx) => {
 		await lockOwnerDocuments(tx, user.id);
 		const { limits } = await effectiveLimits(tx, user.id);
+		assertWithinCap(limits, request.sizeBytes);
 		const limit = limits.knowledge_documents;
 		if (limit !== null) {
 			const used = await countOwnedDocuments(tx, user.id);

@@ -77,3 +77,9 @@ export async function activate(tx: Client, name: string): Promise<void> {
 export async function setFusionWeights(tx: Client, name: string, weights: { textWeight: number; vectorWeight: number }): Promise<void> {
 	await tx.knowledgeEmbedder.update({ where: { name }, data: weights });
 }
+
+/** How many chunks hold a live vector of each embedder (the admin's embedder list). */
+export async function chunkCountsByEmbedder(tx: Client): Promise<Map<string, number>> {
+	const groups = await tx.knowledgeBaseEntry.groupBy({ by: ['embedder'], where: { embedder: { not: null } }, _count: { _all: true } });
+	return new Map(groups.flatMap((group) => (group.embedder === null ? [] : [[group.embedder, group._count._all] as const])));
+}

@@ -20,5 +20,7 @@ export function describeRefusal(refusal: QuotaRefusal): string {
 			return `You've reached this month's ${dollars(refusal.limit)} spending limit; it resets in ${wait}.`;
 		case 'knowledge_documents':
 			return `You've reached your limit of ${counted(refusal.limit, 'knowledge base document')}; delete one to add another.`;
+		case 'knowledge_document_mb':
+			return `This document is ${refusal.used.toFixed(1)} MB; your plan accepts knowledge base documents up to ${count(refusal.limit)} MB.`;
 	}
 }

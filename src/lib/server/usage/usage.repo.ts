@@ -30,6 +30,7 @@ interface LimitRow {
 	tokens_per_day: Numeric;
 	monthly_cost_cap_usd: Numeric;
 	max_knowledge_documents: Numeric;
+	max_knowledge_document_mb: Numeric;
 	overridden?: string[] | null;
 }
 
@@ -39,13 +40,14 @@ function toLimits(row: LimitRow): Record<QuotaKind, number | null> {
 		requests_per_day: num(row.requests_per_day),
 		tokens_per_day: num(row.tokens_per_day),
 		monthly_cost_usd: num(row.monthly_cost_cap_usd),
-		knowledge_documents: num(row.max_knowledge_documents)
+		knowledge_documents: num(row.max_knowledge_documents),
+		knowledge_document_mb: num(row.max_knowledge_document_mb)
 	};
 }
 
 export async function effectiveLimits(tx: UserTransaction, userId: string): Promise<EffectiveLimits> {
 	const rows = await tx.$queryRaw<LimitRow[]>`
-		select tier::text as tier, requests_per_minute, requests_per_day, tokens_per_day, monthly_cost_cap_usd, max_knowledge_documents, overridden
+		select tier::text as tier, requests_per_minute, requests_per_day, tokens_per_day, monthly_cost_cap_usd, max_knowledge_documents, max_knowledge_document_mb, overridden
 		from public.effective_limits(${userId}::uuid)`;
 	const row = rows[0];
 	if (!row) throw new Error('effective_limits returned no row');
@@ -54,7 +56,7 @@ export async function effectiveLimits(tx: UserTransaction, userId: string): Prom
 
 export async function tierLimits(tx: UserTransaction, tier: UserTier): Promise<Record<QuotaKind, number | null> | null> {
 	const rows = await tx.$queryRaw<LimitRow[]>`
-		select tier::text as tier, requests_per_minute, requests_per_day, tokens_per_day, monthly_cost_cap_usd, max_knowledge_documents
+		select tier::text as tier, requests_per_minute, requests_per_day, tokens_per_day, monthly_cost_cap_usd, max_knowledge_documents, max_knowledge_document_mb
 		from public.tier_limits where tier = ${tier}::public.user_tier`;
 	return rows[0] ? toLimits(rows[0]) : null;
 }

@@ -17,6 +17,8 @@ function usedOf(kind: QuotaKind, use: CurrentUse): { used: number; resetAt: Date
 			return { used: Math.round((use.costThisMonthUsd + use.reservedCostUsd) * 1e6) / 1e6, resetAt: use.monthResetAt };
 		case 'knowledge_documents':
 			return { used: use.documents, resetAt: null };
+		case 'knowledge_document_mb':
+			return { used: 0, resetAt: null };
 	}
 }
 

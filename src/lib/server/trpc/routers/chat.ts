@@ -10,6 +10,7 @@ import {
 	regenerateInput,
 	renameSessionInput,
 	sendMessageInput,
+	knowledgeStateInput,
 	sessionIdInput,
 	shareIdInput
 } from '$lib/schemas/chat';
@@ -18,6 +19,7 @@ import { editAndResend, getSession, listThread, regenerateAnswer, sendMessage, s
 import { exportChat } from '../../chat/export.service';
 import { chatModelOptions } from '../../chat/models.service';
 import { archiveChatSession, createChatSession, deleteChatSession, listChatSessions, pinChatSession, renameChatSession } from '../../chat/session.service';
+import { chatKnowledgeState } from '../../chat/knowledge-toggle.service';
 import { createShare, listShares, revokeShare } from '../../chat/share.service';
 import { asUser } from '../../db';
 import { router } from '../init';
@@ -49,6 +51,8 @@ export const chatRouter = router({
 	 * Saves the message and starts the answer; stream it with `chat.stream`. Sending is a mutation
 	 * (a POST body) because an SSE subscription carries its input in the URL, and pasted texts are long.
 	 */
+	/** The chat's effective knowledge base switch (the composer's toggle). */
+	knowledge: authedProcedure.input(knowledgeStateInput).query(({ ctx, input }) => chatKnowledgeState(ctx.db, ctx.user.id, input.sessionId)),
 	send: authedProcedure.input(sendMessageInput).mutation(({ ctx, input }) => sendMessage(ctx, ctx.user.id, input)),
 
 	/** Snapshot, deltas, then the saved answer. Closing it doesn't stop the answer; `chat.stop` does. */

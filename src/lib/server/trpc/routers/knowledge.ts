@@ -29,7 +29,7 @@ export const knowledgeRouter = router({
 	/** Admins: which embedder is live, and switching to another (re-embeds everything, search stays up). */
 	embedders: router({
 		list: adminProcedure.query(({ ctx }) => listKnowledgeEmbedders(ctx, ctx.user.id)),
-		reembed: adminProcedure.input(embedderNameInput).mutation(({ ctx, input }) => startReembedding(ctx, ctx.user.id, input.name))
+		reembed: adminProcedure.input(embedderNameInput).mutation(({ ctx, input }) => startReembedding(ctx, ctx.actor, input.name))
 	}),
 
 	categories: router({
