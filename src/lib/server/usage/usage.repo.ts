@@ -47,7 +47,7 @@ function toLimits(row: LimitRow): Record<QuotaKind, number | null> {
 
 export async function effectiveLimits(tx: UserTransaction, userId: string): Promise<EffectiveLimits> {
 	const rows = await tx.$queryRaw<LimitRow[]>`
-		select tier::text as tier, requests_per_minute, requests_per_day, tokens_per_day, monthly_cost_cap_usd, max_knowledge_documents, max_knowledge_document_mb, overridden
+		select tier::text as tier, requests_per_minute, requests_per_day, tokens_per_day, monthly_cost_cap_usd, max_knowledge_documents, public.effective_knowledge_document_mb(${userId}::uuid) as max_knowledge_document_mb, overridden
 		from public.effective_limits(${userId}::uuid)`;
 	const row = rows[0];
 	if (!row) throw new Error('effective_limits returned no row');
