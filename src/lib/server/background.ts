@@ -1,3 +1,4 @@
+import { stopUseLite } from './ai/use-lite-embedding';
 import { closeAnalytics } from './analytics';
 import { followModelCatalog } from './chat/model-catalog-events';
 import type { Database } from './db';
@@ -31,6 +32,7 @@ export function startBackgroundWork(db: Database): void {
 /** Shutdown, before the database closes: running jobs finish (or are failed, to retry), buffered figures and events are written. */
 export async function stopBackgroundWork(): Promise<void> {
 	await stopJobQueue(5_000).catch((error: unknown) => logger.warn({ err: error }, 'job queue did not stop cleanly'));
+	await stopUseLite(); // the model threads, and any batch still queued for them (its job retries)
 	await (await stopFollowingModels)?.();
 	await stopInstanceReporting();
 	await closeAnalytics();

@@ -112,6 +112,15 @@ class UseLitePool {
 		});
 	}
 
+	/** Ends every thread and fails what is queued: the process can then exit (shutdown). */
+	async close(): Promise<void> {
+		const stopped = new Error('the offline embedder was stopped');
+		for (const task of this.urgent.splice(0).concat(this.background.splice(0))) task.reject(stopped);
+		const threads = this.threads.splice(0);
+		for (const thread of threads) thread.current?.reject(stopped);
+		await Promise.all(threads.map((thread) => thread.worker.terminate()));
+	}
+
 	private dispatch(): void {
 		while (this.threads.length < this.size) this.threads.push(new ModelThread(this.paths, (thread, reply) => this.settle(thread, reply), (thread, error) => this.fail(thread, error)));
 		for (const thread of this.threads) {
@@ -144,6 +153,13 @@ class UseLitePool {
 }
 
 let pool: UseLitePool | undefined;
+
+/** Stops the model threads (server shutdown); the next embedding starts them again. */
+export async function stopUseLite(): Promise<void> {
+	const closing = pool;
+	pool = undefined;
+	await closing?.close();
+}
 
 export class UseLiteEmbeddingProvider implements EmbeddingProvider {
 	readonly name = 'offline';
