@@ -72,10 +72,33 @@ export async function hybridSearch(tx: UserTransaction, options: HybridOptions):
 	return rows.map(toRanked);
 }
 
-/** Whether the caller can see any chunk with a vector from `embedder` (no point embedding the query otherwise). */
-export async function hasVectors(tx: UserTransaction, embedder: string): Promise<boolean> {
+export interface FuseOptions extends Omit<HybridOptions, 'query'> {
+	/** The keyword side (textSearch with `candidates` results), best first. */
+	text: readonly RankedChunk[];
+}
+
+/** knowledge_hybrid_fuse (046): the vector side of a hybrid search, fused with a keyword side already run. */
+export async function fuseHybrid(tx: UserTransaction, options: FuseOptions): Promise<RankedChunk[]> {
+	const vector = options.embedding ? toVectorLiteral(padded(options.embedding)) : null;
+	const ids = options.text.map((chunk) => chunk.id);
+	const scores = options.text.map((chunk) => chunk.textScore ?? chunk.score);
+	const rows = await tx.$queryRaw<RankedRow[]>`
+		select id::text as id, score, text_rank, text_score, vector_rank, similarity
+		from public.knowledge_hybrid_fuse(${ids}::uuid[], ${scores}::float8[], ${vector}::vector, ${options.embedder}, ${options.limit}::int, ${options.categoryId}::uuid,
+			${options.textWeight}::float8, ${options.vectorWeight}::float8, 60, ${options.candidates ?? 50}::int)`;
+	return rows.map(toRanked);
+}
+
+/** Whether any chunk has a vector from `embedder` (no point embedding a query otherwise); run as the app. */
+export async function anyVectorsFrom(tx: UserTransaction, embedder: string): Promise<boolean> {
 	const rows = await tx.$queryRaw<{ found: boolean }[]>`select exists (select 1 from public.knowledge_base where embedder = ${embedder}) as found`;
 	return rows[0]?.found ?? false;
+}
+
+/** Whether the caller can see a chunk with no vector from `embedder` yet (search says so: "vectors still filling in"). */
+export async function hasChunksWithoutVectors(tx: UserTransaction, embedder: string): Promise<boolean> {
+	const rows = await tx.$queryRaw<{ missing: boolean }[]>`select exists (select 1 from public.knowledge_base where embedder is distinct from ${embedder}) as missing`;
+	return rows[0]?.missing ?? false;
 }
 
 export async function hasChunks(tx: UserTransaction): Promise<boolean> {

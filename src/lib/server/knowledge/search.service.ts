@@ -2,12 +2,15 @@ import type { SearchMode, SearchResponse, SearchResult, SnippetPart } from '$lib
 import type { SearchInput } from '$lib/schemas/knowledge';
 import { countTextTokens } from '../ai/token-count';
 import { asUser } from '../db';
-import { governedCall, type GovernedDeps } from '../usage/governed-call';
+import type { EmbeddingProvider } from '../ai/provider';
+import { governedCallSettledLater, type GovernedDeps, type SettledLater } from '../usage/governed-call';
 import { embeddingProviderOf, type EmbedderModel } from './embedders';
 import { activeEmbedder } from './embedders.repo';
-import { chunkDetails, hasVectors, hybridSearch, MARK_END, MARK_START, textSearch, vectorSearch, type ChunkDetails, type RankedChunk } from './search.repo';
+import { anyVectorsFrom, chunkDetails, fuseHybrid, hasChunksWithoutVectors, MARK_END, MARK_START, textSearch, vectorSearch, type ChunkDetails, type RankedChunk } from './search.repo';
 
 const DEFAULT_LIMIT = 10;
+/** Keyword and vector candidates fused by a hybrid search (as knowledge_hybrid_search's default). */
+const HYBRID_CANDIDATES = 50;
 
 export interface FoundChunk extends ChunkDetails {
 	rank: RankedChunk;
@@ -20,62 +23,127 @@ export interface SearchOutcome {
 	chunks: FoundChunk[];
 }
 
+async function embedOne(provider: EmbeddingProvider, query: string, signal?: AbortSignal): Promise<number[]> {
+	const [vector] = await provider.embed([query], signal);
+	if (!vector) throw new Error('the embedder returned no vector');
+	return vector;
+}
+
 /**
  * The one search the API, the chat's retrieve step and the evaluation use. The query is embedded
- * outside any transaction (a model call) as a governed call charged to the searcher; the SQL runs
- * as the searcher, so row level security applies to every part of it.
+ * outside any transaction (a model call) as a governed call charged to the searcher, while BM25
+ * runs; then the vector side and the fusion (knowledge_hybrid_fuse). All SQL runs as the
+ * searcher, so row level security applies to every part of it.
  */
 export async function searchChunks(deps: GovernedDeps, userId: string, input: SearchInput, signal?: AbortSignal): Promise<SearchOutcome> {
+	const { outcome, settle } = await runSearch(deps, userId, input, { signal, forAnswer: false });
+	await settle();
+	return outcome;
+}
+
+/**
+ * searchChunks for a chat answer: skips the "vectors still filling in" check (the chat doesn't
+ * show it) and leaves the query embedding's settle (its usage log write) to the caller, to run
+ * once the answer's upstream request is on its way.
+ */
+export function searchForAnswer(deps: GovernedDeps, userId: string, input: SearchInput): Promise<{ outcome: SearchOutcome; settle: () => Promise<void> }> {
+	return runSearch(deps, userId, input, { forAnswer: true });
+}
+
+interface RunOptions {
+	signal?: AbortSignal;
+	forAnswer: boolean;
+}
+
+const nothingToSettle = async () => undefined;
+
+async function runSearch(deps: GovernedDeps, userId: string, input: SearchInput, options: RunOptions): Promise<{ outcome: SearchOutcome; settle: () => Promise<void> }> {
 	const mode = input.mode ?? 'hybrid';
 	const limit = input.limit ?? DEFAULT_LIMIT;
 	const categoryId = input.categoryId ?? null;
-	const { active, anyVectors } = await asUser(deps.db, userId, async (tx) => {
-		const active = await activeEmbedder(tx);
-		return { active, anyVectors: mode === 'text' ? false : await hasVectors(tx, active.embedder.name) };
-	});
-	const embedding = anyVectors ? await embedQuery(deps, userId, active, input.query, signal) : null;
-	return asUser(deps.db, userId, async (tx) => {
-		let ranked: RankedChunk[];
-		if (mode === 'text') ranked = await textSearch(tx, input.query, limit, categoryId);
-		else if (mode === 'vector') ranked = embedding ? await vectorSearch(tx, embedding, active.embedder.name, limit, categoryId) : [];
-		else
-			ranked = await hybridSearch(tx, {
-				query: input.query,
-				embedding,
-				embedder: active.embedder.name,
-				limit,
-				categoryId,
-				textWeight: active.embedder.textWeight,
-				vectorWeight: active.embedder.vectorWeight
-			});
-		const details = await chunkDetails(
-			tx,
-			ranked.map((chunk) => chunk.id),
-			input.query
-		);
-		const incomplete = mode === 'text' ? false : await vectorsMissing(tx, active.embedder.name);
-		return {
-			mode,
-			embedder: mode === 'text' ? null : active.embedder.name,
-			vectorsIncomplete: incomplete,
-			chunks: ranked.flatMap((rank) => {
-				const found = details.get(rank.id);
-				return found ? [{ ...found, rank }] : [];
-			})
-		};
-	});
+	// Which embedder is active, and whether it has made any vectors yet (else the query isn't
+	// embedded): facts about the knowledge base, not about anyone's documents, so read as the app in
+	// two plain statements rather than a user transaction, a round trip saved before the embedder starts.
+	const active = await activeEmbedder(deps.db.prisma);
+	const anyVectors = mode !== 'text' && (await anyVectorsFrom(deps.db.prisma, active.embedder.name));
+	const keywords = mode === 'vector' ? Promise.resolve(null) : asUser(deps.db, userId, (tx) => textSearch(tx, input.query, mode === 'text' ? limit : HYBRID_CANDIDATES, categoryId));
+	const embedding = anyVectors ? embedUnlessKeywordsDecide(deps, userId, active, input.query, options, keywords, textDecides(active, mode, limit, options)) : Promise.resolve(null);
+	const [text, embedded] = await Promise.allSettled([keywords, embedding]);
+	const settle = embedded.status === 'fulfilled' && embedded.value ? embedded.value.settle : nothingToSettle;
+	try {
+		if (text.status === 'rejected') throw text.reason;
+		if (embedded.status === 'rejected') throw embedded.reason;
+		const vector = embedded.value?.value ?? null;
+		const outcome = await asUser(deps.db, userId, async (tx) => {
+			let ranked: RankedChunk[];
+			if (mode === 'text') ranked = text.value ?? [];
+			else if (mode === 'vector') ranked = vector ? await vectorSearch(tx, vector, active.embedder.name, limit, categoryId) : [];
+			else
+				ranked = await fuseHybrid(tx, {
+					text: text.value ?? [],
+					embedding: vector,
+					embedder: active.embedder.name,
+					limit,
+					categoryId,
+					textWeight: active.embedder.textWeight,
+					vectorWeight: active.embedder.vectorWeight,
+					candidates: HYBRID_CANDIDATES
+				});
+			const details = await chunkDetails(
+				tx,
+				ranked.map((chunk) => chunk.id),
+				input.query
+			);
+			const incomplete = mode === 'text' || options.forAnswer ? false : await hasChunksWithoutVectors(tx, active.embedder.name);
+			return {
+				mode,
+				embedder: mode === 'text' ? null : active.embedder.name,
+				vectorsIncomplete: incomplete,
+				chunks: ranked.flatMap((rank) => {
+					const found = details.get(rank.id);
+					return found ? [{ ...found, rank }] : [];
+				})
+			};
+		});
+		return { outcome, settle };
+	} catch (error) {
+		await settle();
+		throw error;
+	}
 }
 
-async function vectorsMissing(tx: Parameters<typeof hasVectors>[0], embedder: string): Promise<boolean> {
-	const rows = await tx.$queryRaw<{ missing: boolean }[]>`select exists (select 1 from public.knowledge_base where embedder is distinct from ${embedder}) as missing`;
-	return rows[0]?.missing ?? false;
+/**
+ * With a vector weight of 0 (USE-lite's, measured: see 048) the vector side only ranks chunks after
+ * every keyword match, so once BM25 has `limit` matches it cannot change the results. A chat
+ * answer then skips embedding its question (no model run, no usage row); the search API still
+ * embeds, to report each part's score.
+ */
+function textDecides(active: EmbedderModel, mode: SearchMode, limit: number, options: RunOptions): number | null {
+	return options.forAnswer && mode === 'hybrid' && active.embedder.vectorWeight === 0 ? limit : null;
 }
 
-/** The query's vector from the active embedder, through the governed call (quota, usage log). */
-export async function embedQuery(deps: GovernedDeps, userId: string, active: EmbedderModel, query: string, signal?: AbortSignal): Promise<number[]> {
+/** embedQuery, while BM25 runs; or after it, only if it found fewer than `decidingCount` matches. */
+async function embedUnlessKeywordsDecide(
+	deps: GovernedDeps,
+	userId: string,
+	active: EmbedderModel,
+	query: string,
+	options: RunOptions,
+	keywords: Promise<RankedChunk[] | null>,
+	decidingCount: number | null
+): Promise<SettledLater<number[]> | null> {
+	if (decidingCount !== null) {
+		const found = await keywords.catch(() => null);
+		if (found && found.length >= decidingCount) return null;
+	}
+	return embedQuery(deps, userId, active, query, options);
+}
+
+/** The query's vector from the active embedder, through the governed call (quota, usage log), settled when the caller says. */
+async function embedQuery(deps: GovernedDeps, userId: string, active: EmbedderModel, query: string, options: RunOptions): Promise<SettledLater<number[]>> {
 	const provider = embeddingProviderOf(deps.services, active);
 	const promptTokens = countTextTokens(query);
-	return governedCall(
+	return governedCallSettledLater(
 		deps,
 		{
 			userId,
@@ -87,11 +155,7 @@ export async function embedQuery(deps: GovernedDeps, userId: string, active: Emb
 			minOutputTokens: 0,
 			countsAsRequest: false
 		},
-		async () => {
-			const [vector] = await provider.embed([query], signal);
-			if (!vector) throw new Error('the embedder returned no vector');
-			return { value: vector, usage: { promptTokens, completionTokens: 0 } };
-		}
+		async () => ({ value: await embedOne(provider, query, options.signal), usage: { promptTokens, completionTokens: 0 } })
 	);
 }
 
