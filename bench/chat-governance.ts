@@ -44,10 +44,12 @@ export async function benchGovernance(): Promise<void> {
 				const t0 = performance.now();
 				const prepared = await prepareSend(deps, user.id, { content: `question ${i}`, model: 'gpt-4o-mini' });
 				const t1 = performance.now();
-				const prompt = buildAnswerPrompt(prepared, await retrieveContext(deps, prepared));
+				const retrieval = await retrieveContext(deps, prepared);
+				const prompt = buildAnswerPrompt(prepared, retrieval.context);
 				const t2 = performance.now();
 				const reservation = await reserveAnswer(deps, prepared, prompt);
 				const t3 = performance.now();
+				await retrieval.settleEmbedding();
 				await asUser(db, user.id, (tx) => settleCall(deps, tx, reservation, { status: 'success', usage: { promptTokens: prompt.promptTokens, completionTokens: 10 }, latencyMs: 1, timeToFirstTokenMs: 1, errorMessage: null }));
 				if (i < 20) continue; // warm-up
 				prepare.push(t1 - t0);

@@ -4,7 +4,7 @@ import { embeddingProviderFor, providerFor, type ModelSettings, type ProviderOpt
 import { env } from './env';
 import { queueIngestion } from './knowledge/ingestion-queue';
 import { logger } from './logging/logger';
-import { extendReservation, releaseReservation, reserveQuota } from './usage/quota.repo';
+import { extendReservation, rebookReservation, releaseReservation, reserveQuota } from './usage/quota.repo';
 import { logApiUsage } from './usage/usage-log.repo';
 
 /**
@@ -40,6 +40,7 @@ export interface ProviderLookup {
 
 export interface QuotaStore {
 	reserve: typeof reserveQuota;
+	rebook: typeof rebookReservation;
 	extend: typeof extendReservation;
 	release: typeof releaseReservation;
 }
@@ -87,7 +88,7 @@ export function setUpstreamObserver(next: UpstreamObserver): void {
 export function createServices(overrides: Partial<AppServices> = {}): AppServices {
 	return {
 		providers: overrides.providers ?? providerLookup(),
-		quota: overrides.quota ?? { reserve: reserveQuota, extend: extendReservation, release: releaseReservation },
+		quota: overrides.quota ?? { reserve: reserveQuota, rebook: rebookReservation, extend: extendReservation, release: releaseReservation },
 		usageLog: overrides.usageLog ?? { log: logApiUsage },
 		observer: overrides.observer ?? { observe: (sample) => observer.observe(sample) },
 		clock: overrides.clock ?? { now: () => Date.now() },

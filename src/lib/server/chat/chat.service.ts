@@ -6,7 +6,7 @@ import { buildAnswerPrompt } from './answer/build-prompt';
 import { startGeneration } from './answer/generate';
 import { persistExchange } from './answer/persist';
 import { isFinal, prepareRegenerate, prepareSend, requireMessage } from './answer/prepare';
-import { reserveAnswer } from './answer/reserve';
+import { rebookAnswer, releaseAnswer, reserveAnswer } from './answer/reserve';
 import { retrieveContext } from './answer/retrieve';
 import type { ChatDeps, PreparedAnswer } from './answer/types';
 import { recordQuestionSent, recordRegenerated } from './chat-events';
@@ -29,25 +29,55 @@ function deferred() {
 }
 
 /**
- * The answer pipeline after prepare: retrieve → build prompt → reserve → generate (the upstream
- * request starts as soon as the reservation is committed) → persist the exchange → the answer
- * streams, and the finish step saves it with its settled usage. Send, edit and regenerate differ
- * only in what prepare read.
+ * The answer pipeline after prepare: (knowledge base on: book the prompt without sources →
+ * retrieve → rebook with them) → build prompt → reserve → generate (the upstream request starts as
+ * soon as the reservation is committed) → persist the exchange → the answer streams, and the
+ * finish step saves it with its settled usage. Send, edit and regenerate differ only in what
+ * prepare read.
  */
 async function answer(deps: ChatDeps, prepared: PreparedAnswer) {
-	const context = await retrieveContext(deps, prepared);
-	const prompt = buildAnswerPrompt(prepared, context);
-	const reservation = await reserveAnswer(deps, prepared, prompt);
+	const { prompt, reservation, usedKnowledge, afterStart } = prepared.useKnowledge ? await groundedPrompt(deps, prepared) : await plainPrompt(deps, prepared);
 	// The model's time to first token overlaps the writes below; the generation makes no database
 	// write until `committed` resolves, and is abandoned (its reservation settled) if they fail.
 	const committed = deferred();
 	startGeneration(deps, { prepared, prompt, reservation, committed: committed.promise });
+	afterStart().catch((error: unknown) => deps.services.logger.warn({ err: error, userId: prepared.userId }, 'could not settle the question embedding'));
 	try {
 		const exchange = await persistExchange(deps, prepared);
 		committed.resolve();
-		return { exchange, warnings: reservation.warnings, usedKnowledge: context.passages.length > 0 };
+		return { exchange, warnings: reservation.warnings, usedKnowledge };
 	} catch (error) {
 		committed.reject(error);
+		throw error;
+	}
+}
+
+async function plainPrompt(deps: ChatDeps, prepared: PreparedAnswer) {
+	const prompt = buildAnswerPrompt(prepared, { passages: [] });
+	return { prompt, reservation: await reserveAnswer(deps, prepared, prompt), usedKnowledge: false, afterStart: async () => undefined };
+}
+
+/**
+ * The answer is booked with its prompt before retrieval, so a send the quota refuses spends
+ * nothing: no query embedding, no usage row but the refusal's. The sources then move the booking
+ * to the prompt as sent. The query embedding's usage is logged once the upstream request is
+ * on its way (`afterStart`), off the path to the first token.
+ */
+async function groundedPrompt(deps: ChatDeps, prepared: PreparedAnswer) {
+	const unsourced = buildAnswerPrompt(prepared, { passages: [] });
+	const booked = await reserveAnswer(deps, prepared, unsourced);
+	let settleEmbedding: () => Promise<void> = async () => undefined;
+	try {
+		const retrieval = await retrieveContext(deps, prepared);
+		settleEmbedding = retrieval.settleEmbedding;
+		const prompt = buildAnswerPrompt(prepared, retrieval.context);
+		const resized = prompt.promptTokens !== unsourced.promptTokens || prompt.maxOutputTokens !== unsourced.maxOutputTokens;
+		const reservation = resized ? await rebookAnswer(deps, booked, prompt) : booked;
+		return { prompt, reservation, usedKnowledge: retrieval.context.passages.length > 0, afterStart: settleEmbedding };
+	} catch (error) {
+		const warn = (err: unknown) => deps.services.logger.warn({ err, userId: prepared.userId }, 'could not settle a refused or failed grounded answer');
+		await settleEmbedding().catch(warn);
+		await releaseAnswer(deps, booked).catch(warn);
 		throw error;
 	}
 }

@@ -5,6 +5,7 @@ import { asUser, type Database, type UserTransaction } from '../db';
 import { AppError } from '../errors';
 import type { AppServices } from '../services';
 import { describeRefusal } from './quota-messages';
+import type { ReserveOutcome } from './quota.repo';
 
 /**
  * Every upstream model call (chat answers, titles, embeddings, model tests) goes through here:
@@ -82,12 +83,39 @@ function pricesOf(spec: CallSpec): { input: string; output: string } {
  * naming the limit; a refusal is logged as `rate_limited` and nothing else is written.
  */
 export async function reserveCall(deps: GovernedDeps, spec: CallSpec): Promise<Reservation> {
-	const prices = pricesOf(spec);
-	const free = isFree(spec.provider);
 	// One statement in its own transaction, run as the app: reserve_quota() takes the user's lock
 	// and checks every limit itself, and this is the only database work between the prompt and the
 	// upstream request, so it is kept to a single round trip.
-	const outcome = await deps.services.quota.reserve(deps.db.prisma, {
+	const outcome = await deps.services.quota.reserve(deps.db.prisma, reserveArgs(spec, spec.countsAsRequest));
+	if (!outcome.admitted) return refuse(deps, spec, outcome);
+	return { id: outcome.reservationId, spec, grantedOutputTokens: outcome.grantedOutputTokens, warnings: outcome.warnings };
+}
+
+/**
+ * Moves a reservation to a new size (a chat answer's prompt once its knowledge base sources are
+ * in): one statement ends the old booking and checks the new one against every limit, without
+ * counting the request again. Refused: the old booking is gone too, and the refusal is thrown as
+ * reserveCall throws it.
+ */
+export async function rebookCall(deps: GovernedDeps, reservation: Reservation, size: Pick<CallSpec, 'promptTokens' | 'maxOutputTokens'>): Promise<Reservation> {
+	const spec: CallSpec = { ...reservation.spec, ...size };
+	const { promptTokens, maxOutputTokens, minOutputTokens, inputPricePer1m, outputPricePer1m, ttlSeconds } = reserveArgs(spec, false);
+	const outcome = await deps.services.quota.rebook(deps.db.prisma, { reservationId: reservation.id, promptTokens, maxOutputTokens, minOutputTokens, inputPricePer1m, outputPricePer1m, ttlSeconds });
+	if (!outcome.admitted) return refuse(deps, spec, outcome);
+	// The request was counted by the first booking, and its warnings said so.
+	const requestWarnings = reservation.warnings.filter((warning) => warning.kind === 'requests_per_minute' || warning.kind === 'requests_per_day');
+	return { id: outcome.reservationId, spec, grantedOutputTokens: outcome.grantedOutputTokens, warnings: [...requestWarnings, ...outcome.warnings] };
+}
+
+/** Ends a reservation whose call never started; nothing is logged. */
+export function releaseCall(deps: GovernedDeps, reservation: Reservation): Promise<boolean> {
+	return deps.db.prisma.$transaction((tx) => deps.services.quota.release(tx, reservation.id));
+}
+
+function reserveArgs(spec: CallSpec, countsAsRequest: boolean) {
+	const prices = pricesOf(spec);
+	const free = isFree(spec.provider);
+	return {
 		userId: spec.userId,
 		endpoint: spec.endpoint,
 		model: spec.model.modelName,
@@ -97,35 +125,36 @@ export async function reserveCall(deps: GovernedDeps, spec: CallSpec): Promise<R
 		minOutputTokens: free ? 0 : Math.min(spec.minOutputTokens ?? DEFAULT_MIN_OUTPUT_TOKENS, spec.maxOutputTokens),
 		inputPricePer1m: prices.input,
 		outputPricePer1m: prices.output,
-		countsAsRequest: spec.countsAsRequest,
+		countsAsRequest,
 		messageId: spec.messageId ?? null,
 		ttlSeconds: RESERVATION_TTL_SECONDS
-	});
-	if (!outcome.admitted) {
-		await asUser(deps.db, spec.userId, (tx) =>
-			deps.services.usageLog.log(tx, {
-				userId: spec.userId,
-				endpoint: spec.endpoint,
-				provider: spec.provider,
-				model: spec.model.modelName,
-				promptTokens: 0,
-				completionTokens: 0,
-				costUsd: '0.000000',
-				latencyMs: null,
-				timeToFirstTokenMs: null,
-				status: 'rate_limited',
-				errorMessage: `quota: ${outcome.kind}`,
-				sessionId: spec.sessionId ?? null,
-				messageId: null
-			})
-		);
-		const now = deps.services.clock.now();
-		const retryAfterSeconds = outcome.resetAt ? Math.max(1, Math.ceil((outcome.resetAt.getTime() - now) / 1000)) : 0;
-		const quota = { kind: outcome.kind, limit: outcome.limit, used: outcome.used, resetAt: outcome.resetAt, retryAfterSeconds };
-		deps.services.observer.observe({ endpoint: spec.endpoint, provider: spec.provider, model: spec.model.modelName, status: 'rate_limited', latencyMs: null, timeToFirstTokenMs: null });
-		throw new AppError('TOO_MANY_REQUESTS', describeRefusal(quota), { quota });
-	}
-	return { id: outcome.reservationId, spec, grantedOutputTokens: outcome.grantedOutputTokens, warnings: outcome.warnings };
+	};
+}
+
+/** A refusal is logged as `rate_limited` (nothing else is written) and thrown with the limit it hit. */
+async function refuse(deps: GovernedDeps, spec: CallSpec, outcome: Extract<ReserveOutcome, { admitted: false }>): Promise<never> {
+	await asUser(deps.db, spec.userId, (tx) =>
+		deps.services.usageLog.log(tx, {
+			userId: spec.userId,
+			endpoint: spec.endpoint,
+			provider: spec.provider,
+			model: spec.model.modelName,
+			promptTokens: 0,
+			completionTokens: 0,
+			costUsd: '0.000000',
+			latencyMs: null,
+			timeToFirstTokenMs: null,
+			status: 'rate_limited',
+			errorMessage: `quota: ${outcome.kind}`,
+			sessionId: spec.sessionId ?? null,
+			messageId: null
+		})
+	);
+	const now = deps.services.clock.now();
+	const retryAfterSeconds = outcome.resetAt ? Math.max(1, Math.ceil((outcome.resetAt.getTime() - now) / 1000)) : 0;
+	const quota = { kind: outcome.kind, limit: outcome.limit, used: outcome.used, resetAt: outcome.resetAt, retryAfterSeconds };
+	deps.services.observer.observe({ endpoint: spec.endpoint, provider: spec.provider, model: spec.model.modelName, status: 'rate_limited', latencyMs: null, timeToFirstTokenMs: null });
+	throw new AppError('TOO_MANY_REQUESTS', describeRefusal(quota), { quota });
 }
 
 /** Keeps a long call's reservation from expiring; false when it was swept (the call stalled). */
@@ -176,8 +205,8 @@ export interface CallResult<T> {
 
 /**
  * reserve → call → settle + log, for calls that finish in one go (titles, embeddings, model
- * tests). `call` gets the granted output budget; a failure is settled as an error (with
- * `usageOnError` if the caller knows what was spent) and rethrown. `onSettle` runs in the settle
+ * tests). `call` gets the granted output budget; a failure is settled as an error (with the
+ * usage a ProviderError reports, if any) and rethrown. `onSettle` runs in the settle
  * transaction, to save the call's result atomically with its log row.
  */
 export async function governedCall<T>(
@@ -186,6 +215,29 @@ export async function governedCall<T>(
 	call: (grant: { maxOutputTokens: number }) => Promise<CallResult<T>>,
 	options: { onSettle?: (tx: UserTransaction, value: T) => Promise<void>; describeError?: (error: unknown) => string } = {}
 ): Promise<T> {
+	const { value, settle } = await governedCallSettledLater(deps, spec, call, options);
+	await settle();
+	return value;
+}
+
+export interface SettledLater<T> {
+	value: T;
+	/** Ends the reservation and logs the call; until then the reservation holds the call's budget. */
+	settle: () => Promise<void>;
+}
+
+/**
+ * governedCall whose success is settled when the caller chooses: a chat's query embedding is
+ * settled once the answer's upstream request is on its way, so its log write is not between the
+ * question and the first token. A failed call is still settled at once. Call `settle` exactly
+ * once; a process that dies first leaves the reservation to expire, as a stalled call does.
+ */
+export async function governedCallSettledLater<T>(
+	deps: GovernedDeps,
+	spec: CallSpec,
+	call: (grant: { maxOutputTokens: number }) => Promise<CallResult<T>>,
+	options: { onSettle?: (tx: UserTransaction, value: T) => Promise<void>; describeError?: (error: unknown) => string } = {}
+): Promise<SettledLater<T>> {
 	const reservation = await reserveCall(deps, spec);
 	const started = deps.services.clock.now();
 	let result: CallResult<T>;
@@ -200,9 +252,13 @@ export async function governedCall<T>(
 		throw error;
 	}
 	const latencyMs = deps.services.clock.now() - started;
-	await asUser(deps.db, spec.userId, async (tx) => {
-		await settleCall(deps, tx, reservation, { status: 'success', usage: result.usage, latencyMs, timeToFirstTokenMs: result.timeToFirstTokenMs ?? null, errorMessage: null });
-		await options.onSettle?.(tx, result.value);
-	});
-	return result.value;
+	const outcome: CallOutcome = { status: 'success', usage: result.usage, latencyMs, timeToFirstTokenMs: result.timeToFirstTokenMs ?? null, errorMessage: null };
+	return {
+		value: result.value,
+		settle: () =>
+			asUser(deps.db, spec.userId, async (tx) => {
+				await settleCall(deps, tx, reservation, outcome);
+				await options.onSettle?.(tx, result.value);
+			})
+	};
 }

@@ -67,12 +67,38 @@ export async function reserveQuota(tx: Queryable, args: ReserveArgs): Promise<Re
 		from public.reserve_quota(${args.userId}::uuid, ${args.endpoint}, ${args.model}, ${args.promptTokens}::bigint,
 			${args.maxOutputTokens}::bigint, ${args.minOutputTokens}::bigint, ${args.inputPricePer1m}::numeric,
 			${args.outputPricePer1m}::numeric, ${args.countsAsRequest}, ${args.messageId}::uuid, ${args.ttlSeconds}::int)`;
-	const row = rows[0];
-	if (!row) throw new Error('reserve_quota returned no row');
+	return toOutcome(rows[0], 'reserve_quota');
+}
+
+export interface RebookArgs {
+	reservationId: string;
+	promptTokens: number;
+	maxOutputTokens: number;
+	minOutputTokens: number;
+	inputPricePer1m: string;
+	outputPricePer1m: string;
+	ttlSeconds: number;
+}
+
+/**
+ * Ends a reservation and books its call at a new size in one statement (SQL:
+ * rebook_quota_reservation, 047), checking every limit again without counting the request twice.
+ * Refused: the old reservation is gone as well.
+ */
+export async function rebookReservation(tx: Queryable, args: RebookArgs): Promise<ReserveOutcome> {
+	const rows = await tx.$queryRaw<ReserveRow[]>`
+		select reservation_id::text as reservation_id, granted_output_tokens, refused_kind, limit_value, used, reset_at, warnings
+		from public.rebook_quota_reservation(${args.reservationId}::uuid, ${args.promptTokens}::bigint, ${args.maxOutputTokens}::bigint,
+			${args.minOutputTokens}::bigint, ${args.inputPricePer1m}::numeric, ${args.outputPricePer1m}::numeric, ${args.ttlSeconds}::int)`;
+	return toOutcome(rows[0], 'rebook_quota_reservation');
+}
+
+function toOutcome(row: ReserveRow | undefined, source: string): ReserveOutcome {
+	if (!row) throw new Error(`${source} returned no row`);
 	if (row.reservation_id) {
 		return { admitted: true, reservationId: row.reservation_id, grantedOutputTokens: toNumber(row.granted_output_tokens), warnings: parseWarnings(row.warnings) };
 	}
-	if (!isQuotaKind(row.refused_kind)) throw new Error(`reserve_quota refused with an unknown kind ${String(row.refused_kind)}`);
+	if (!isQuotaKind(row.refused_kind)) throw new Error(`${source} refused with an unknown kind ${String(row.refused_kind)}`);
 	return { admitted: false, kind: row.refused_kind, limit: toNumber(row.limit_value), used: toNumber(row.used), resetAt: row.reset_at };
 }
 

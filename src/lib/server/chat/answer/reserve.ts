@@ -1,4 +1,4 @@
-import { reserveCall, type Reservation } from '../../usage/governed-call';
+import { rebookCall, releaseCall, reserveCall, type Reservation } from '../../usage/governed-call';
 import type { BuiltPrompt, ChatDeps, PreparedAnswer } from './types';
 
 /**
@@ -17,4 +17,14 @@ export function reserveAnswer(deps: ChatDeps, prepared: PreparedAnswer, prompt: 
 		sessionId: prepared.sessionId,
 		messageId: prepared.answerId
 	});
+}
+
+/** Moves the answer's booking to the prompt as sent (its knowledge base sources added); refuses as reserveAnswer does. */
+export function rebookAnswer(deps: ChatDeps, booked: Reservation, prompt: BuiltPrompt): Promise<Reservation> {
+	return rebookCall(deps, booked, { promptTokens: prompt.promptTokens, maxOutputTokens: prompt.maxOutputTokens });
+}
+
+/** Gives back a booking whose answer never started (its retrieval failed). */
+export function releaseAnswer(deps: ChatDeps, booked: Reservation): Promise<boolean> {
+	return releaseCall(deps, booked);
 }
