@@ -2,8 +2,8 @@
  * npm run eval:kb — search quality on BEIR SciFact's training split (809 claims, 919 judgements),
  * ingested through the app's ingestion code, and on labelled "how do I…" questions over the
  * shipped user guide: nDCG@10 and recall@10 for BM25, vector and hybrid search, plus Postgres
- * ts_rank as a baseline, for every offline embedder. Hybrid's vector weight is chosen on the
- * training split (printed), the value stored with the embedder in 032.
+ * ts_rank as a baseline, for every offline embedder. Hybrid runs with the weights stored with the
+ * embedder (032, 048), which are chosen on the training split: the sweep printed above each table.
  *
  * EVAL_LIMIT=1000 runs on the first 1,000 abstracts only (with the queries judged on them).
  */
@@ -100,19 +100,26 @@ async function evaluate(db: Database, userId: string, queries: Query[], unitOf: 
 	};
 	const byWeight = WEIGHTS.map((weight) => ({ weight, ...score((index) => fuse(runs[index]?.text ?? [], runs[index]?.vector ?? [], weight)) }));
 	const best = byWeight.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
-	// The chosen weight through the SQL function itself, as search runs it.
+	// The weight stored with the embedder (what search uses), through the SQL function itself, as search runs it.
+	const stored = await embedderByName(db.prisma, embedderName);
+	const weights = { textWeight: stored?.embedder.textWeight ?? 1, vectorWeight: stored?.embedder.vectorWeight ?? 1 };
 	const sqlHybrid: RankedChunk[][] = [];
 	for (const [index, query] of queries.entries()) {
-		sqlHybrid.push(await asUser(db, userId, (tx) => hybridSearch(tx, { query: query.text, embedding: vectors[index] ?? null, embedder: embedderName, limit: CANDIDATES, categoryId: null, textWeight: 1, vectorWeight: best.weight, candidates: CANDIDATES })));
+		sqlHybrid.push(await asUser(db, userId, (tx) => hybridSearch(tx, { query: query.text, embedding: vectors[index] ?? null, embedder: embedderName, limit: CANDIDATES, categoryId: null, ...weights, candidates: CANDIDATES })));
 	}
 	const rows: Row[] = [
 		{ ...score((index) => runs[index]?.tsRank ?? []), method: 'ts_rank (baseline)' },
 		{ ...score((index) => runs[index]?.text ?? []), method: 'text (BM25)' },
 		{ ...score((index) => runs[index]?.vector ?? []), method: `vector (${embedderName})` },
 		{ ...score((index) => fuse(runs[index]?.text ?? [], runs[index]?.vector ?? [], 1)), method: 'hybrid, equal-weight RRF' },
-		{ ...score((index) => sqlHybrid[index] ?? []), method: `hybrid, vector weight ${best.weight} (SQL)` }
+		{ ...score((index) => sqlHybrid[index] ?? []), method: `hybrid, stored weights ${weights.textWeight}/${weights.vectorWeight} (SQL)` }
 	];
-	console.log(`  vector weight sweep (nDCG@10): ${byWeight.map((entry) => `${entry.weight}→${entry.ndcg.toFixed(3)}`).join('  ')}`);
+	console.log(`  vector weight sweep (nDCG@10): ${byWeight.map((entry) => `${entry.weight}→${entry.ndcg.toFixed(3)}`).join('  ')}   best ${best.weight}`);
+	const [text, vector, hybrid] = [rows[1], rows[2], rows[4]];
+	if (text && vector && hybrid) {
+		const bestPart = Math.max(text.ndcg, vector.ndcg);
+		console.log(`  hybrid at the stored weight ${hybrid.ndcg >= bestPart - 1e-9 ? '≥' : '<'} its best part (${hybrid.ndcg.toFixed(3)} vs ${bestPart.toFixed(3)})`);
+	}
 	return { rows, best: best.weight };
 }
 
