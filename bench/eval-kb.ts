@@ -143,7 +143,7 @@ async function switchTo(db: Database, name: string, userId: string): Promise<voi
 	const current = await db.prisma.knowledgeEmbedder.findFirst({ where: { state: 'active' } });
 	if (current?.name === name) return;
 	const deps = { db, services: offlineServices() };
-	await beginReembedding(deps, name);
+	await db.prisma.$transaction((tx) => beginReembedding(tx, name));
 	await runReembedding(deps, { embedder: name, requestedBy: userId });
 }
 

@@ -5,6 +5,7 @@ import type { ProviderOptions } from '../../src/lib/server/ai/provider-registry'
 import { asUser } from '../../src/lib/server/db/user-context';
 import { uploadDocument } from '../../src/lib/server/knowledge/documents.service';
 import { ingestDocument, ingestPending } from '../../src/lib/server/knowledge/ingestion';
+import { startReembedding } from '../../src/lib/server/knowledge/embedders.service';
 import { beginReembedding, runReembedding } from '../../src/lib/server/knowledge/reembed';
 import { searchChunks } from '../../src/lib/server/knowledge/search.service';
 import { createServices, providerLookup, type AppServices } from '../../src/lib/server/services';
@@ -298,12 +299,23 @@ describe('re-embedding', () => {
 		await alice.caller.knowledge.documents.delete({ id: created.id });
 	});
 
+	it('an admin demoted before the action is refused and nothing is marked: the mark and its audit row are one transaction', async () => {
+		const active = await test.db.prisma.knowledgeEmbedder.findFirst({ where: { state: 'active' } });
+		const target = active?.name === 'hashed' ? 'use-lite' : 'hashed';
+		const audits = () => test.db.prisma.adminAuditLog.count({ where: { action: 'embedder.reembed' } });
+		const auditsBefore = await audits();
+		const actor = { id: alice.user.id, email: 'alice@example.test', ip: null, userAgent: null, requestId: null };
+		await expect(startReembedding(deps(), actor, target)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+		expect(await test.db.prisma.knowledgeEmbedder.count({ where: { state: 'building' } })).toBe(0);
+		expect(await audits()).toBe(auditsBefore);
+	});
+
 	it('switches embedder without a search outage: the old vectors serve until the switch', async () => {
 		const query = { query: 'lighthouse keeping tide tables', mode: 'vector' as const, limit: 3 };
 		const before = await asUser(test.db, alice.user.id, async () => null).then(() => searchChunks(deps(), alice.user.id, query));
 		expect(before.embedder).toBe('use-lite');
 		expect(before.chunks.length).toBeGreaterThan(0);
-		await beginReembedding(deps(), 'hashed');
+		await test.db.prisma.$transaction((tx) => beginReembedding(tx, 'hashed'));
 		let batches = 0;
 		const outcome = await runReembedding(deps(), { embedder: 'hashed', requestedBy: admin.user.id }, {
 			onBatch: async (progress) => {

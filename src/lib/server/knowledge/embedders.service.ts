@@ -15,20 +15,20 @@ export async function listKnowledgeEmbedders(deps: GovernedDeps, userId: string)
 	};
 }
 
-/** The admin action: build `embedder`'s vectors in the background, then switch search to it. Audited. */
+/** The admin action: build `embedder`'s vectors in the background, then switch search to it. Audited in the same transaction. */
 export async function startReembedding(deps: GovernedDeps, actor: AdminActor, embedder: string): Promise<{ started: true }> {
 	const before = await reembedProgress(deps);
-	await beginReembedding(deps, embedder);
-	await asAdmin(deps.db, actor, (tx) =>
-		recordAdminChange(tx, actor, {
+	await asAdmin(deps.db, actor, async (tx) => {
+		await beginReembedding(tx, embedder);
+		await recordAdminChange(tx, actor, {
 			action: 'embedder.reembed',
 			targetType: 'embedder',
 			targetId: embedder,
 			targetLabel: embedder,
 			before: before ? { building: before.embedder } : null,
 			after: { building: embedder }
-		})
-	);
+		});
+	});
 	await deps.services.ingestion.scheduleReembedding(embedder, actor.id);
 	return { started: true };
 }

@@ -1,5 +1,6 @@
 import { AppError } from '../errors';
 import { defineJob } from '../jobs/job-queue';
+import type { UserTransaction } from '../db';
 import type { GovernedDeps } from '../usage/governed-call';
 import { chunksToReembed, countChunksNotEmbeddedBy, promotePendingEmbeddings, refreshEmbeddedCounts, storePendingEmbeddings } from './chunks.repo';
 import { activate, buildingEmbedder, embedderByName, markBuilding } from './embedders.repo';
@@ -25,14 +26,15 @@ export interface ReembedProgress {
 	total: number;
 }
 
-/** Marks `embedder` as the one being built (the admin's request, before the job runs). */
-export async function beginReembedding(deps: GovernedDeps, embedder: string): Promise<void> {
-	await deps.db.prisma.$transaction(async (tx) => {
-		const target = await embedderByName(tx, embedder);
-		if (!target) throw new AppError('NOT_FOUND', `There is no embedder called ${embedder}.`);
-		if (target.state === 'active') throw new AppError('CONFLICT', `${embedder} is already the active embedder.`);
-		await markBuilding(tx, embedder);
-	});
+/**
+ * Marks `embedder` as the one being built (the admin's request, before the job runs), in the
+ * caller's transaction: the admin action writes its audit row in the same one.
+ */
+export async function beginReembedding(tx: UserTransaction, embedder: string): Promise<void> {
+	const target = await embedderByName(tx, embedder);
+	if (!target) throw new AppError('NOT_FOUND', `There is no embedder called ${embedder}.`);
+	if (target.state === 'active') throw new AppError('CONFLICT', `${embedder} is already the active embedder.`);
+	await markBuilding(tx, embedder);
 }
 
 export async function runReembedding(deps: GovernedDeps, data: ReembedJobData, options: { signal?: AbortSignal; onBatch?: (progress: ReembedProgress) => Promise<void> | void } = {}): Promise<'switched' | 'superseded'> {
