@@ -18,7 +18,7 @@ import superjson from 'superjson';
 import { openDatabase } from '../src/lib/server/db/client';
 import { parseDatabaseUrl } from '../src/lib/server/db/database-url';
 import { startFakeOpenAI } from '../tests/fakes/fake-openai-server';
-import { databaseUrl, withServerUrlDatabase } from '../tests/support/native-admin';
+import { databaseUrl, dropServerDatabase, withServerUrlDatabase } from '../tests/support/native-admin';
 import { nativeDatabaseUrl } from '../tests/support/native-url';
 import { signUpCookie, startBuiltServer } from './support/built-server';
 import { benchGovernance } from './chat-governance';
@@ -150,7 +150,7 @@ async function main(): Promise<void> {
 	try {
 		await runOn('native PostgreSQL', databaseUrl(serverUrl, name));
 	} finally {
-		await withServerUrlDatabase(serverUrl, (admin) => admin.query(`drop database if exists ${name} with (force)`));
+		await dropServerDatabase(serverUrl, name);
 	}
 	await benchGovernance();
 }

@@ -1,6 +1,6 @@
 import { openDatabase, type Database } from '../../src/lib/server/db/client';
 import { migrate } from '../../src/lib/server/db/migrations';
-import { databaseUrl, withServerUrlDatabase } from '../../tests/support/native-admin';
+import { databaseUrl, dropServerDatabase, withServerUrlDatabase } from '../../tests/support/native-admin';
 import { nativeDatabaseUrl } from '../../tests/support/native-url';
 
 export interface OpenedDatabase {
@@ -33,7 +33,7 @@ export async function benchEngines(): Promise<Engines> {
 						db,
 						dispose: async () => {
 							await db.close();
-							await withServerUrlDatabase(serverUrl, (admin) => admin.query(`drop database if exists ${name} with (force)`));
+							await dropServerDatabase(serverUrl, name);
 						}
 					};
 				}

@@ -4,7 +4,7 @@ import { inject } from 'vitest';
 import { openDatabase, openEmbedded, type Database } from '../../src/lib/server/db/client';
 import { openPglite, type EmbeddedPostgres } from '../../src/lib/server/db/pglite-engine';
 import { ensureNativeTemplate } from './global-setup';
-import { databaseUrl, withServerUrlDatabase } from './native-admin';
+import { databaseUrl, dropServerDatabase, withServerUrlDatabase } from './native-admin';
 
 export type TestEngine = 'pglite' | 'native';
 
@@ -61,19 +61,7 @@ async function createNative(options: TestDatabaseOptions): Promise<TestDatabase>
 		pglite: null,
 		async dispose() {
 			await db.close();
-			await withServerUrlDatabase(serverUrl, async (admin) => {
-				for (let attempt = 1; ; attempt++) {
-					try {
-						// FORCE can't end an autovacuum worker (not our role's process); a plain DROP
-						// makes autovacuum leave, so it is the fallback, retried while one finishes.
-						await admin.query(attempt === 1 ? `drop database if exists ${name} with (force)` : `drop database if exists ${name}`);
-						return;
-					} catch (error) {
-						if (attempt >= 6) throw error;
-						await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
-					}
-				}
-			});
+			await dropServerDatabase(serverUrl, name);
 		}
 	};
 }
