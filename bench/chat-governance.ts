@@ -8,7 +8,7 @@ import { asUser } from '../src/lib/server/db';
 import { buildAnswerPrompt } from '../src/lib/server/chat/answer/build-prompt';
 import { prepareSend } from '../src/lib/server/chat/answer/prepare';
 import { reserveAnswer } from '../src/lib/server/chat/answer/reserve';
-import { retrieveContext } from '../src/lib/server/chat/answer/retrieve';
+import { startRetrieval } from '../src/lib/server/chat/answer/retrieve';
 import { createServices, providerLookup } from '../src/lib/server/services';
 import { settleCall } from '../src/lib/server/usage/governed-call';
 import { createUser } from '../tests/support/fixtures';
@@ -44,7 +44,8 @@ export async function benchGovernance(): Promise<void> {
 				const t0 = performance.now();
 				const prepared = await prepareSend(deps, user.id, { content: `question ${i}`, model: 'gpt-4o-mini' });
 				const t1 = performance.now();
-				const retrieval = await retrieveContext(deps, prepared);
+				const step = await startRetrieval(deps, prepared);
+				const retrieval = step.done ? step.retrieval : await step.finish();
 				const prompt = buildAnswerPrompt(prepared, retrieval.context);
 				const t2 = performance.now();
 				const reservation = await reserveAnswer(deps, prepared, prompt);

@@ -7,7 +7,7 @@ import { startGeneration } from './answer/generate';
 import { persistExchange } from './answer/persist';
 import { isFinal, prepareRegenerate, prepareSend, requireMessage } from './answer/prepare';
 import { rebookAnswer, releaseAnswer, reserveAnswer } from './answer/reserve';
-import { retrieveContext } from './answer/retrieve';
+import { startRetrieval } from './answer/retrieve';
 import type { ChatDeps, PreparedAnswer } from './answer/types';
 import { recordQuestionSent, recordRegenerated } from './chat-events';
 import { findSession, markAnswerStopped, setCurrentLeaf } from './message.repo';
@@ -29,14 +29,13 @@ function deferred() {
 }
 
 /**
- * The answer pipeline after prepare: (knowledge base on: book the prompt without sources →
- * retrieve → rebook with them) → build prompt → reserve → generate (the upstream request starts as
- * soon as the reservation is committed) → persist the exchange → the answer streams, and the
- * finish step saves it with its settled usage. Send, edit and regenerate differ only in what
- * prepare read.
+ * The answer pipeline after prepare: retrieve (knowledge base on) → build prompt → reserve →
+ * generate (the upstream request starts as soon as the reservation is committed) → persist the
+ * exchange → the answer streams, and the finish step saves it with its settled usage. Send, edit
+ * and regenerate differ only in what prepare read.
  */
 async function answer(deps: ChatDeps, prepared: PreparedAnswer) {
-	const { prompt, reservation, usedKnowledge, afterStart } = prepared.useKnowledge ? await groundedPrompt(deps, prepared) : await plainPrompt(deps, prepared);
+	const { prompt, reservation, usedKnowledge, afterStart } = await promptAndReservation(deps, prepared);
 	// The model's time to first token overlaps the writes below; the generation makes no database
 	// write until `committed` resolves, and is abandoned (its reservation settled) if they fail.
 	const committed = deferred();
@@ -52,23 +51,27 @@ async function answer(deps: ChatDeps, prepared: PreparedAnswer) {
 	}
 }
 
-async function plainPrompt(deps: ChatDeps, prepared: PreparedAnswer) {
-	const prompt = buildAnswerPrompt(prepared, { passages: [] });
-	return { prompt, reservation: await reserveAnswer(deps, prepared, prompt), usedKnowledge: false, afterStart: async () => undefined };
-}
+const nothingToSettle = async (): Promise<void> => undefined;
 
 /**
- * The answer is booked with its prompt before retrieval, so a send the quota refuses spends
- * nothing: no query embedding, no usage row but the refusal's. The sources then move the booking
- * to the prompt as sent. The query embedding's usage is logged once the upstream request is
- * on its way (`afterStart`), off the path to the first token.
+ * The prompt and its booking. When retrieval ends at its keyword step (knowledge base off, or
+ * keywords decide the sources) the answer is booked once, as built. When the question must be
+ * embedded (a governed call), the answer is booked first with its prompt as it would be without
+ * sources, so a send the quota refuses spends nothing: no embedding, no usage row but the
+ * refusal's; the sources then move the booking to the prompt as sent. The embedding's usage is
+ * logged once the upstream request is on its way (`afterStart`), off the path to the first token.
  */
-async function groundedPrompt(deps: ChatDeps, prepared: PreparedAnswer) {
+async function promptAndReservation(deps: ChatDeps, prepared: PreparedAnswer) {
+	const step = await startRetrieval(deps, prepared);
+	if (step.done) {
+		const prompt = buildAnswerPrompt(prepared, step.retrieval.context);
+		return { prompt, reservation: await reserveAnswer(deps, prepared, prompt), usedKnowledge: step.retrieval.context.passages.length > 0, afterStart: nothingToSettle };
+	}
 	const unsourced = buildAnswerPrompt(prepared, { passages: [] });
 	const booked = await reserveAnswer(deps, prepared, unsourced);
-	let settleEmbedding: () => Promise<void> = async () => undefined;
+	let settleEmbedding = nothingToSettle;
 	try {
-		const retrieval = await retrieveContext(deps, prepared);
+		const retrieval = await step.finish();
 		settleEmbedding = retrieval.settleEmbedding;
 		const prompt = buildAnswerPrompt(prepared, retrieval.context);
 		const resized = prompt.promptTokens !== unsourced.promptTokens || prompt.maxOutputTokens !== unsourced.maxOutputTokens;

@@ -1,4 +1,5 @@
 import type { UserTransaction } from '../db';
+import { Prisma } from '../db/generated/client';
 import { toVectorLiteral } from '../db/vector';
 import { padded } from './chunks.repo';
 
@@ -77,16 +78,22 @@ export interface FuseOptions extends Omit<HybridOptions, 'query'> {
 	text: readonly RankedChunk[];
 }
 
-/** knowledge_hybrid_fuse (046): the vector side of a hybrid search, fused with a keyword side already run. */
-export async function fuseHybrid(tx: UserTransaction, options: FuseOptions): Promise<RankedChunk[]> {
+/**
+ * knowledge_hybrid_fuse (046): the vector side of a hybrid search, fused with a keyword side already
+ * run, best first, each with its text and document in the same statement (see chunkDetails).
+ */
+export async function fuseHybrid(tx: UserTransaction, options: FuseOptions, highlight: string | null): Promise<{ rank: RankedChunk; details: ChunkDetails }[]> {
 	const vector = options.embedding ? toVectorLiteral(padded(options.embedding)) : null;
 	const ids = options.text.map((chunk) => chunk.id);
 	const scores = options.text.map((chunk) => chunk.textScore ?? chunk.score);
-	const rows = await tx.$queryRaw<RankedRow[]>`
-		select id::text as id, score, text_rank, text_score, vector_rank, similarity
+	const rows = await tx.$queryRaw<(RankedRow & DetailRow)[]>`
+		select f.score, f.text_rank, f.text_score, f.vector_rank, f.similarity, ${detailColumns(highlight)}
 		from public.knowledge_hybrid_fuse(${ids}::uuid[], ${scores}::float8[], ${vector}::vector, ${options.embedder}, ${options.limit}::int, ${options.categoryId}::uuid,
-			${options.textWeight}::float8, ${options.vectorWeight}::float8, 60, ${options.candidates ?? 50}::int)`;
-	return rows.map(toRanked);
+			${options.textWeight}::float8, ${options.vectorWeight}::float8, 60, ${options.candidates ?? 50}::int) as f
+		join public.knowledge_base kb on kb.id = f.id
+		left join public.categories c on c.id = kb.category_id
+		order by f.score desc, coalesce(f.text_rank, 1000000), coalesce(f.vector_rank, 1000000), f.id`;
+	return rows.map((row) => ({ rank: toRanked(row), details: toDetails(row) }));
 }
 
 /** Whether any chunk has a vector from `embedder` (no point embedding a query otherwise); run as the app. */
@@ -126,38 +133,58 @@ export interface ChunkDetails {
 	tokenCount: number | null;
 }
 
-/** The chunks' text and document, with a snippet marking the query's words (visible chunks only). */
-export async function chunkDetails(tx: UserTransaction, ids: string[], query: string): Promise<Map<string, ChunkDetails>> {
+interface DetailRow {
+	id: string;
+	document_id: string | null;
+	title: string;
+	source: string | null;
+	content: string;
+	heading_path: string[];
+	page: number | null;
+	chunk_index: number | null;
+	category_id: string | null;
+	category_name: string | null;
+	category_color: string | null;
+	headline: string;
+	token_count: number | null;
+}
+
+/**
+ * A chunk's text and document from `kb` (knowledge_base) and `c` (its category), with a snippet
+ * marking `highlight`'s words; null skips the snippet (a chat answer quotes passages whole).
+ */
+function detailColumns(highlight: string | null): Prisma.Sql {
+	return Prisma.sql`kb.id::text as id, kb.document_id::text as document_id, kb.title, kb.source, kb.content, kb.heading_path, kb.page, kb.chunk_index,
+		kb.category_id::text as category_id, c.name as category_name, c.color as category_color, kb.token_count,
+		case when ${highlight}::text is null then '' else
+			ts_headline('english', translate(kb.content, ${MARK_START + MARK_END}, ''),
+				replace(plainto_tsquery('english', ${highlight}::text)::text, ' & ', ' | ')::tsquery,
+				${`StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "`}) end as headline`;
+}
+
+const toDetails = (row: DetailRow): ChunkDetails => ({
+	id: row.id,
+	documentId: row.document_id,
+	title: row.title,
+	source: row.source,
+	content: row.content,
+	headingPath: row.heading_path,
+	page: row.page,
+	chunkIndex: row.chunk_index,
+	categoryId: row.category_id,
+	categoryName: row.category_name,
+	categoryColor: row.category_color,
+	headline: row.headline,
+	tokenCount: row.token_count
+});
+
+/** The chunks' text and document (visible chunks only; see detailColumns). */
+export async function chunkDetails(tx: UserTransaction, ids: string[], highlight: string | null): Promise<Map<string, ChunkDetails>> {
 	if (ids.length === 0) return new Map();
-	const rows = await tx.$queryRaw<
-		{ id: string; document_id: string | null; title: string; source: string | null; content: string; heading_path: string[]; page: number | null; chunk_index: number | null; category_id: string | null; category_name: string | null; category_color: string | null; headline: string; token_count: number | null }[]
-	>`
-		select kb.id::text as id, kb.document_id::text as document_id, kb.title, kb.source, kb.content, kb.heading_path, kb.page, kb.chunk_index,
-		       kb.category_id::text as category_id, c.name as category_name, c.color as category_color, kb.token_count,
-		       ts_headline('english', translate(kb.content, ${MARK_START + MARK_END}, ''),
-		         replace(plainto_tsquery('english', ${query})::text, ' & ', ' | ')::tsquery,
-		         ${`StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "`}) as headline
+	const rows = await tx.$queryRaw<DetailRow[]>`
+		select ${detailColumns(highlight)}
 		from public.knowledge_base kb
 		left join public.categories c on c.id = kb.category_id
 		where kb.id = any(${ids}::uuid[])`;
-	return new Map(
-		rows.map((row) => [
-			row.id,
-			{
-				id: row.id,
-				documentId: row.document_id,
-				title: row.title,
-				source: row.source,
-				content: row.content,
-				headingPath: row.heading_path,
-				page: row.page,
-				chunkIndex: row.chunk_index,
-				categoryId: row.category_id,
-				categoryName: row.category_name,
-				categoryColor: row.category_color,
-				headline: row.headline,
-				tokenCount: row.token_count
-			}
-		])
-	);
+	return new Map(rows.map((row) => [row.id, toDetails(row)]));
 }

@@ -1,11 +1,11 @@
 import type { SearchMode, SearchResponse, SearchResult, SnippetPart } from '$lib/knowledge/types';
 import type { SearchInput } from '$lib/schemas/knowledge';
 import { countTextTokens } from '../ai/token-count';
-import { asUser } from '../db';
+import { asUser, type UserTransaction } from '../db';
 import type { EmbeddingProvider } from '../ai/provider';
 import { governedCallSettledLater, type GovernedDeps, type SettledLater } from '../usage/governed-call';
 import { embeddingProviderOf, type EmbedderModel } from './embedders';
-import { activeEmbedder } from './embedders.repo';
+import { activeEmbedderOf } from './active-embedder';
 import { anyVectorsFrom, chunkDetails, fuseHybrid, hasChunksWithoutVectors, MARK_END, MARK_START, textSearch, vectorSearch, type ChunkDetails, type RankedChunk } from './search.repo';
 
 const DEFAULT_LIMIT = 10;
@@ -30,117 +30,124 @@ async function embedOne(provider: EmbeddingProvider, query: string, signal?: Abo
 }
 
 /**
- * The one search the API, the chat's retrieve step and the evaluation use. The query is embedded
- * outside any transaction (a model call) as a governed call charged to the searcher, while BM25
- * runs; then the vector side and the fusion (knowledge_hybrid_fuse). All SQL runs as the
- * searcher, so row level security applies to every part of it.
+ * The search the API and the evaluation use. The query is embedded outside any transaction (a
+ * model call) as a governed call charged to the searcher, while BM25 runs; then the vector side
+ * and the fusion (knowledge_hybrid_fuse). All SQL runs as the searcher, so row level security
+ * applies to every part of it.
  */
 export async function searchChunks(deps: GovernedDeps, userId: string, input: SearchInput, signal?: AbortSignal): Promise<SearchOutcome> {
-	const { outcome, settle } = await runSearch(deps, userId, input, { signal, forAnswer: false });
-	await settle();
-	return outcome;
-}
-
-/**
- * searchChunks for a chat answer: skips the "vectors still filling in" check (the chat doesn't
- * show it) and leaves the query embedding's settle (its usage log write) to the caller, to run
- * once the answer's upstream request is on its way.
- */
-export function searchForAnswer(deps: GovernedDeps, userId: string, input: SearchInput): Promise<{ outcome: SearchOutcome; settle: () => Promise<void> }> {
-	return runSearch(deps, userId, input, { forAnswer: true });
-}
-
-interface RunOptions {
-	signal?: AbortSignal;
-	forAnswer: boolean;
-}
-
-const nothingToSettle = async () => undefined;
-
-async function runSearch(deps: GovernedDeps, userId: string, input: SearchInput, options: RunOptions): Promise<{ outcome: SearchOutcome; settle: () => Promise<void> }> {
 	const mode = input.mode ?? 'hybrid';
 	const limit = input.limit ?? DEFAULT_LIMIT;
 	const categoryId = input.categoryId ?? null;
-	// Which embedder is active, and whether it has made any vectors yet (else the query isn't
-	// embedded): facts about the knowledge base, not about anyone's documents, so read as the app in
-	// two plain statements rather than a user transaction, a round trip saved before the embedder starts.
-	const active = await activeEmbedder(deps.db.prisma);
+	// Which embedder is active (kept in memory), and whether it has made any vectors yet (else the
+	// query isn't embedded): facts about the knowledge base, not about anyone's documents, so read
+	// as the app rather than in a user transaction, a round trip saved before the embedder starts.
+	const active = await activeEmbedderOf(deps.db);
 	const anyVectors = mode !== 'text' && (await anyVectorsFrom(deps.db.prisma, active.embedder.name));
-	const keywords = mode === 'vector' ? Promise.resolve(null) : asUser(deps.db, userId, (tx) => textSearch(tx, input.query, mode === 'text' ? limit : HYBRID_CANDIDATES, categoryId));
-	const embedding = anyVectors ? embedUnlessKeywordsDecide(deps, userId, active, input.query, options, keywords, textDecides(active, mode, limit, options)) : Promise.resolve(null);
+	const keywords = mode === 'vector' ? Promise.resolve([]) : asUser(deps.db, userId, (tx) => textSearch(tx, input.query, mode === 'text' ? limit : HYBRID_CANDIDATES, categoryId));
+	const embedding = anyVectors ? embedQuery(deps, userId, active, input.query, signal) : Promise.resolve(null);
 	const [text, embedded] = await Promise.allSettled([keywords, embedding]);
 	const settle = embedded.status === 'fulfilled' && embedded.value ? embedded.value.settle : nothingToSettle;
 	try {
 		if (text.status === 'rejected') throw text.reason;
 		if (embedded.status === 'rejected') throw embedded.reason;
 		const vector = embedded.value?.value ?? null;
-		const outcome = await asUser(deps.db, userId, async (tx) => {
-			let ranked: RankedChunk[];
-			if (mode === 'text') ranked = text.value ?? [];
-			else if (mode === 'vector') ranked = vector ? await vectorSearch(tx, vector, active.embedder.name, limit, categoryId) : [];
-			else
-				ranked = await fuseHybrid(tx, {
-					text: text.value ?? [],
-					embedding: vector,
-					embedder: active.embedder.name,
-					limit,
-					categoryId,
-					textWeight: active.embedder.textWeight,
-					vectorWeight: active.embedder.vectorWeight,
-					candidates: HYBRID_CANDIDATES
-				});
-			const details = await chunkDetails(
-				tx,
-				ranked.map((chunk) => chunk.id),
-				input.query
-			);
-			const incomplete = mode === 'text' || options.forAnswer ? false : await hasChunksWithoutVectors(tx, active.embedder.name);
-			return {
-				mode,
-				embedder: mode === 'text' ? null : active.embedder.name,
-				vectorsIncomplete: incomplete,
-				chunks: ranked.flatMap((rank) => {
-					const found = details.get(rank.id);
-					return found ? [{ ...found, rank }] : [];
-				})
-			};
+		return await asUser(deps.db, userId, async (tx) => {
+			const outcome =
+				mode === 'hybrid'
+					? await fused(tx, active, text.value, vector, limit, categoryId, input.query)
+					: await withDetails(tx, active, mode, mode === 'text' ? text.value : vector ? await vectorSearch(tx, vector, active.embedder.name, limit, categoryId) : [], input.query);
+			return { ...outcome, vectorsIncomplete: mode !== 'text' && (await hasChunksWithoutVectors(tx, active.embedder.name)) };
 		});
-		return { outcome, settle };
-	} catch (error) {
+	} finally {
 		await settle();
-		throw error;
 	}
+}
+
+/** A chat answer's search: complete after its keyword step, or waiting for the question to be embedded. */
+export type AnswerSearch = { complete: true; outcome: SearchOutcome } | ({ complete: false } & PendingAnswerSearch);
+
+export interface PendingAnswerSearch {
+	/**
+	 * Embeds the question (a governed call, charged to the asker) and fuses both sides. Its usage is
+	 * logged by `settle`, which the caller runs once the answer's upstream request is on its way.
+	 */
+	embedAndFuse: () => Promise<{ outcome: SearchOutcome; settle: () => Promise<void> }>;
+	/** The keyword side alone, for when the question can't be embedded. */
+	keywordsOnly: () => Promise<SearchOutcome>;
 }
 
 /**
+ * A chat answer's hybrid search, in two steps so the answer can be booked against the quota before
+ * its question is embedded (a refused send then spends nothing) and not at all when no embedding
+ * is needed. The first step is one transaction as the asker: BM25, and when that decides the
+ * sources (below) or there are no vectors to compare with, the fusion and the passages too.
+ *
  * With a vector weight of 0 (USE-lite's, measured: see 048) the vector side only ranks chunks after
- * every keyword match, so once BM25 has `limit` matches it cannot change the results. A chat
- * answer then skips embedding its question (no model run, no usage row); the search API still
- * embeds, to report each part's score.
+ * every keyword match, so once BM25 has `limit` matches it cannot change the sources: the question
+ * is not embedded at all (no model run, no usage row). The search API still embeds, to report each
+ * part's score.
  */
-function textDecides(active: EmbedderModel, mode: SearchMode, limit: number, options: RunOptions): number | null {
-	return options.forAnswer && mode === 'hybrid' && active.embedder.vectorWeight === 0 ? limit : null;
+export async function searchForAnswer(deps: GovernedDeps, userId: string, input: { query: string; limit: number }): Promise<AnswerSearch> {
+	const active = await activeEmbedderOf(deps.db);
+	const keywordsDecide = active.embedder.vectorWeight === 0;
+	const first = await asUser(deps.db, userId, async (tx) => {
+		// Fewer than `limit` matches in all means the same list as HYBRID_CANDIDATES would give.
+		const text = await textSearch(tx, input.query, keywordsDecide ? input.limit : HYBRID_CANDIDATES, null);
+		if ((keywordsDecide && text.length >= input.limit) || !(await anyVectorsFrom(tx, active.embedder.name))) {
+			return { text, outcome: await fused(tx, active, text, null, input.limit, null, null) };
+		}
+		return { text, outcome: null };
+	});
+	if (first.outcome) return { complete: true, outcome: first.outcome };
+	const fuseWith = (vector: number[] | null) => asUser(deps.db, userId, (tx) => fused(tx, active, first.text, vector, input.limit, null, null));
+	return {
+		complete: false,
+		keywordsOnly: () => fuseWith(null),
+		async embedAndFuse() {
+			const embedded = await embedQuery(deps, userId, active, input.query);
+			try {
+				return { outcome: await fuseWith(embedded.value), settle: embedded.settle };
+			} catch (error) {
+				await embedded.settle();
+				throw error;
+			}
+		}
+	};
 }
 
-/** embedQuery, while BM25 runs; or after it, only if it found fewer than `decidingCount` matches. */
-async function embedUnlessKeywordsDecide(
-	deps: GovernedDeps,
-	userId: string,
-	active: EmbedderModel,
-	query: string,
-	options: RunOptions,
-	keywords: Promise<RankedChunk[] | null>,
-	decidingCount: number | null
-): Promise<SettledLater<number[]> | null> {
-	if (decidingCount !== null) {
-		const found = await keywords.catch(() => null);
-		if (found && found.length >= decidingCount) return null;
-	}
-	return embedQuery(deps, userId, active, query, options);
+const nothingToSettle = async (): Promise<void> => undefined;
+
+/** A hybrid search's fusion (the vector side run now, the keyword side given), with the chunks' text and document. */
+async function fused(tx: UserTransaction, active: EmbedderModel, text: RankedChunk[], vector: number[] | null, limit: number, categoryId: string | null, highlight: string | null): Promise<SearchOutcome> {
+	const found = await fuseHybrid(
+		tx,
+		{ text, embedding: vector, embedder: active.embedder.name, limit, categoryId, textWeight: active.embedder.textWeight, vectorWeight: active.embedder.vectorWeight, candidates: HYBRID_CANDIDATES },
+		highlight
+	);
+	return { mode: 'hybrid', embedder: active.embedder.name, vectorsIncomplete: false, chunks: found.map(({ rank, details }) => ({ ...details, rank })) };
+}
+
+/** Ranked chunks with their text and document (chunks the searcher can't read drop out), snippets marking `highlight`'s words. */
+async function withDetails(tx: UserTransaction, active: EmbedderModel, mode: SearchMode, ranked: RankedChunk[], highlight: string | null): Promise<SearchOutcome> {
+	const details = await chunkDetails(
+		tx,
+		ranked.map((chunk) => chunk.id),
+		highlight
+	);
+	return {
+		mode,
+		embedder: mode === 'text' ? null : active.embedder.name,
+		vectorsIncomplete: false,
+		chunks: ranked.flatMap((rank) => {
+			const found = details.get(rank.id);
+			return found ? [{ ...found, rank }] : [];
+		})
+	};
 }
 
 /** The query's vector from the active embedder, through the governed call (quota, usage log), settled when the caller says. */
-async function embedQuery(deps: GovernedDeps, userId: string, active: EmbedderModel, query: string, options: RunOptions): Promise<SettledLater<number[]>> {
+async function embedQuery(deps: GovernedDeps, userId: string, active: EmbedderModel, query: string, signal?: AbortSignal): Promise<SettledLater<number[]>> {
 	const provider = embeddingProviderOf(deps.services, active);
 	const promptTokens = countTextTokens(query);
 	return governedCallSettledLater(
@@ -155,7 +162,7 @@ async function embedQuery(deps: GovernedDeps, userId: string, active: EmbedderMo
 			minOutputTokens: 0,
 			countsAsRequest: false
 		},
-		async () => ({ value: await embedOne(provider, query, options.signal), usage: { promptTokens, completionTokens: 0 } })
+		async () => ({ value: await embedOne(provider, query, signal), usage: { promptTokens, completionTokens: 0 } })
 	);
 }
 
