@@ -25,8 +25,8 @@ import { parseDatabaseUrl } from '../src/lib/server/db/database-url';
 import { unfinishedDocumentIds } from '../src/lib/server/knowledge/documents.repo';
 import { ingestPending } from '../src/lib/server/knowledge/ingestion';
 import { embeddingConcurrency, seedUserGuide } from '../src/lib/server/knowledge/worker';
-import { startFakeOpenAI } from '../tests/fakes/fake-openai-server';
-import { databaseUrl, withServerUrlDatabase } from '../tests/support/native-admin';
+import { startFakeOpenAI, type FakeOpenAI } from '../tests/fakes/fake-openai-server';
+import { databaseUrl, dropServerDatabase, withServerUrlDatabase } from '../tests/support/native-admin';
 import { nativeDatabaseUrl } from '../tests/support/native-url';
 import { signUpCookie, startBuiltServer } from './support/built-server';
 import { benchEngines, type OpenedDatabase } from './support/engines';
@@ -219,7 +219,7 @@ async function benchSearch(): Promise<void> {
 // ── 3. Chat time to first token, knowledge base on vs off ───────────────────────────────────
 
 const CHAT_CHUNKS = 10_000;
-const CHAT_RUNS = 40;
+const CHAT_RUNS = 100;
 const UPSTREAM_TTFT_MS = 50;
 
 interface AppClient {
@@ -238,7 +238,28 @@ async function trpcMutation<T>(app: AppClient, procedure: string, input: unknown
 	return superjson.deserialize<T>(body.result.data as Parameters<typeof superjson.deserialize>[0]);
 }
 
+interface ChatTiming {
+	/** chat.send until the first token arrives over chat.stream. */
+	firstToken: number;
+	/** chat.send until the answer's request reached the upstream (the app's own time before it). */
+	toUpstream: number;
+}
+
+/** The answer's request among the upstream's requests since `from` (the title request is the other one). */
+function answerRequestAt(llm: FakeOpenAI, from: number): number {
+	const request = llm.requests.slice(from).find((entry) => entry.path === '/v1/chat/completions' && JSON.stringify(entry.body).includes('You are AirAssist'));
+	if (!request) throw new Error('the answer never reached the upstream');
+	return request.receivedAt.getTime();
+}
+
 /** chat.send then chat.stream over SSE, as the chat page does; resolves at the first token. */
+async function timeChat(app: AppClient, llm: FakeOpenAI, content: string, knowledge: boolean): Promise<ChatTiming> {
+	const from = llm.requests.length;
+	const sentAt = Date.now();
+	const firstToken = await timeToFirstToken(app, content, knowledge);
+	return { firstToken, toUpstream: answerRequestAt(llm, from) - sentAt };
+}
+
 async function timeToFirstToken(app: AppClient, content: string, knowledge: boolean): Promise<number> {
 	const started = performance.now();
 	const sent = await trpcMutation<{ assistantMessage: { id: string } }>(app, 'chat.send', { sessionId: null, content, knowledge });
@@ -299,7 +320,12 @@ async function unlimited(url: string): Promise<void> {
 	}
 }
 
-async function chatOn(name: EngineName, url: string, embedder: string): Promise<{ off: number[]; on: number[] }> {
+interface ChatRuns {
+	off: ChatTiming[];
+	on: ChatTiming[];
+}
+
+async function chatOn(name: EngineName, url: string, embedder: string): Promise<ChatRuns> {
 	await prepareChatDatabase(url, embedder);
 	const llm = await startFakeOpenAI({ defaultBehaviour: { ttftMs: UPSTREAM_TTFT_MS, tokenDelayMs: 2, reply: 'An answer citing [1].' } });
 	const env = { DATABASE_URL: url, OPENAI_BASE_URL: llm.url, OPENAI_API_KEY: 'bench', AUTH_SIGNUPS_PER_IP_PER_HOUR: '1000' };
@@ -318,16 +344,16 @@ async function chatOn(name: EngineName, url: string, embedder: string): Promise<
 				await timeToFirstToken(app, `warm up ${i}`, false);
 				await timeToFirstToken(app, `how do I search topic${i} subtopic${i * 3}?`, true);
 			}
-			const off: number[] = [];
-			const on: number[] = [];
+			const off: ChatTiming[] = [];
+			const on: ChatTiming[] = [];
 			// Interleaved, so load from other processes falls on both sides alike.
 			for (let i = 0; i < CHAT_RUNS; i++) {
-				const question = `How do I export a chat about topic${i % 5} subtopic${i * 7} and its quota usage?`;
-				off.push(await timeToFirstToken(app, question, false));
-				on.push(await timeToFirstToken(app, question, true));
+				const question = `How do I export a chat about topic${i % 5} subtopic${(i * 7) % 200} and its quota usage?`;
+				off.push(await timeChat(app, llm, question, false));
+				on.push(await timeChat(app, llm, question, true));
 			}
 			console.log(`   ${LABEL[name]}, ${embedder} done   ${load()}`);
-			printChatRow(name, embedder, off, on);
+			printChatRow(name, embedder, { off, on });
 			return { off, on };
 		} finally {
 			await server.stop();
@@ -339,7 +365,7 @@ async function chatOn(name: EngineName, url: string, embedder: string): Promise<
 
 async function benchChat(): Promise<void> {
 	console.log(`\n3. Chat time to first token, knowledge base off vs on (${CHAT_EMBEDDERS.join(' and ')}, ${CHAT_CHUNKS} chunks + the user guide), ${CHAT_RUNS} interleaved new chats each, upstream TTFT ${UPSTREAM_TTFT_MS} ms   ${load()}`);
-	const results: { name: EngineName; embedder: string; off: number[]; on: number[] }[] = [];
+	const results: ({ name: EngineName; embedder: string } & ChatRuns)[] = [];
 	for (const name of engineNames as EngineName[]) {
 		for (const embedder of CHAT_EMBEDDERS) {
 			if (name === 'pglite') {
@@ -361,18 +387,23 @@ async function benchChat(): Promise<void> {
 			try {
 				results.push({ name, embedder, ...(await chatOn(name, databaseUrl(serverUrl, database), embedder)) });
 			} finally {
-				await withServerUrlDatabase(serverUrl, (admin) => admin.query(`drop database if exists ${database} with (force)`));
+				await dropServerDatabase(serverUrl, database);
 			}
 		}
 	}
-	console.log(`   ${'engine'.padEnd(10)} ${'embedder'.padEnd(9)} ${'off p50'.padStart(9)} ${'on p50'.padStart(9)} ${'added p50'.padStart(10)} ${'off p95'.padStart(9)} ${'on p95'.padStart(9)} ${'added p95'.padStart(10)}`);
-	for (const { name, embedder, off, on } of results) printChatRow(name, embedder, off, on);
+	console.log(`   ${'engine'.padEnd(10)} ${'embedder'.padEnd(9)} ${'off p50'.padStart(9)} ${'on p50'.padStart(9)} ${'added p50'.padStart(10)} ${'off p95'.padStart(9)} ${'on p95'.padStart(9)} ${'added p95'.padStart(10)}   before the upstream request: off / on / added (p50)`);
+	for (const { name, embedder, off, on } of results) printChatRow(name, embedder, { off, on });
 	console.log('   target: knowledge base on ≤ 10 ms above off (at the median), with the offline embedder (USE-lite, the default)');
 }
 
-function printChatRow(name: EngineName, embedder: string, off: number[], on: number[]): void {
-	const [offP50, onP50, offP95, onP95] = [percentile(off, 50), percentile(on, 50), percentile(off, 95), percentile(on, 95)];
-	console.log(`   ${LABEL[name].padEnd(10)} ${embedder.padEnd(9)} ${ms(offP50).padStart(9)} ${ms(onP50).padStart(9)} ${ms(onP50 - offP50).padStart(10)} ${ms(offP95).padStart(9)} ${ms(onP95).padStart(9)} ${ms(onP95 - offP95).padStart(10)}`);
+function printChatRow(name: EngineName, embedder: string, runs: ChatRuns): void {
+	const first = (timings: ChatTiming[]) => timings.map((timing) => timing.firstToken);
+	const upstream = (timings: ChatTiming[]) => timings.map((timing) => timing.toUpstream);
+	const [offP50, onP50, offP95, onP95] = [percentile(first(runs.off), 50), percentile(first(runs.on), 50), percentile(first(runs.off), 95), percentile(first(runs.on), 95)];
+	const [offUp, onUp] = [percentile(upstream(runs.off), 50), percentile(upstream(runs.on), 50)];
+	console.log(
+		`   ${LABEL[name].padEnd(10)} ${embedder.padEnd(9)} ${ms(offP50).padStart(9)} ${ms(onP50).padStart(9)} ${ms(onP50 - offP50).padStart(10)} ${ms(offP95).padStart(9)} ${ms(onP95).padStart(9)} ${ms(onP95 - offP95).padStart(10)}   ${ms(offUp)} / ${ms(onUp)} / ${ms(onUp - offUp)}`
+	);
 }
 
 async function main(): Promise<void> {
