@@ -29,6 +29,7 @@ describe('the active embedder', () => {
 		const stop = await followEmbedderChanges(test.db);
 		const original = (await activeEmbedderOf(test.db)).embedder.name;
 		const other = original === 'hashed' ? 'use-lite' : 'hashed';
+		const otherWeight = (await test.db.prisma.knowledgeEmbedder.findUniqueOrThrow({ where: { name: other } })).vectorWeight;
 		try {
 			const kept = await activeEmbedderOf(test.db);
 			expect(await activeEmbedderOf(test.db)).toBe(kept);
@@ -46,7 +47,7 @@ describe('the active embedder', () => {
 		} finally {
 			await stop();
 			await makeActive(original);
-			await test.db.prisma.knowledgeEmbedder.update({ where: { name: other }, data: { vectorWeight: other === 'use-lite' ? 0 : 0.2 } });
+			await test.db.prisma.knowledgeEmbedder.update({ where: { name: other }, data: { vectorWeight: otherWeight } });
 		}
 		// Stopped following: read every time again.
 		const after = await activeEmbedderOf(test.db);

@@ -96,7 +96,7 @@ export async function fuseHybrid(tx: UserTransaction, options: FuseOptions, high
 	return rows.map((row) => ({ rank: toRanked(row), details: toDetails(row) }));
 }
 
-/** Whether any chunk has a vector from `embedder` (no point embedding a query otherwise); run as the app. */
+/** Whether any chunk (the caller can read, in a user transaction) has a vector from `embedder`: no point embedding a query otherwise. */
 export async function anyVectorsFrom(tx: UserTransaction, embedder: string): Promise<boolean> {
 	const rows = await tx.$queryRaw<{ found: boolean }[]>`select exists (select 1 from public.knowledge_base where embedder = ${embedder}) as found`;
 	return rows[0]?.found ?? false;
@@ -106,11 +106,6 @@ export async function anyVectorsFrom(tx: UserTransaction, embedder: string): Pro
 export async function hasChunksWithoutVectors(tx: UserTransaction, embedder: string): Promise<boolean> {
 	const rows = await tx.$queryRaw<{ missing: boolean }[]>`select exists (select 1 from public.knowledge_base where embedder is distinct from ${embedder}) as missing`;
 	return rows[0]?.missing ?? false;
-}
-
-export async function hasChunks(tx: UserTransaction): Promise<boolean> {
-	const rows = await tx.$queryRaw<{ found: boolean }[]>`select exists (select 1 from public.knowledge_base) as found`;
-	return rows[0]?.found ?? false;
 }
 
 /** Private-use characters mark matches in ts_headline's output; content can't smuggle them in (stripped below). */
