@@ -2,7 +2,6 @@ import type { SearchMode, SearchResponse, SearchResult, SnippetPart } from '$lib
 import type { SearchInput } from '$lib/schemas/knowledge';
 import { countTextTokens } from '../ai/token-count';
 import { asUser, type UserTransaction } from '../db';
-import type { EmbeddingProvider } from '../ai/provider';
 import { governedCallSettledLater, type GovernedDeps, type SettledLater } from '../usage/governed-call';
 import { embeddingProviderOf, type EmbedderModel } from './embedders';
 import { activeEmbedderOf } from './active-embedder';
@@ -21,12 +20,6 @@ export interface SearchOutcome {
 	embedder: string | null;
 	vectorsIncomplete: boolean;
 	chunks: FoundChunk[];
-}
-
-async function embedOne(provider: EmbeddingProvider, query: string, signal?: AbortSignal): Promise<number[]> {
-	const [vector] = await provider.embed([query], signal);
-	if (!vector) throw new Error('the embedder returned no vector');
-	return vector;
 }
 
 /**
@@ -162,7 +155,11 @@ async function embedQuery(deps: GovernedDeps, userId: string, active: EmbedderMo
 			minOutputTokens: 0,
 			countsAsRequest: false
 		},
-		async () => ({ value: await embedOne(provider, query, signal), usage: { promptTokens, completionTokens: 0 } })
+		async () => {
+			const [vector] = await provider.embed([query], signal);
+			if (!vector) throw new Error('the embedder returned no vector');
+			return { value: vector, usage: { promptTokens, completionTokens: 0 } };
+		}
 	);
 }
 
