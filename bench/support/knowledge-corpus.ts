@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Database } from '../../src/lib/server/db';
 import { insertDocument } from '../../src/lib/server/knowledge/documents.repo';
+import { followEmbedderChanges } from '../../src/lib/server/knowledge/active-embedder';
 import { ingestDocument } from '../../src/lib/server/knowledge/ingestion';
 import { createServices, type AppServices } from '../../src/lib/server/services';
 import { createUser } from '../../tests/support/fixtures';
@@ -71,6 +72,8 @@ export async function ingestCorpus(db: Database, services: AppServices, ownerId:
 		ids.push(created.id);
 	}
 	const deps = { db, services };
+	// As the server does (background.ts): the active embedder is read once, not per document.
+	const stopFollowing = await followEmbedderChanges(db);
 	// As the worker's two queues do: chunk jobs first (fast), embed jobs after.
 	const run = async (until: 'chunked' | 'ready') => {
 		let next = 0;
@@ -88,6 +91,7 @@ export async function ingestCorpus(db: Database, services: AppServices, ownerId:
 	const chunkedAt = performance.now();
 	await run('ready');
 	const finished = performance.now();
+	await stopFollowing();
 	const chunks = await db.prisma.knowledgeBaseEntry.count();
 	return { documents: ids.length, chunks, chunkedSeconds: (chunkedAt - started) / 1000, embeddedSeconds: (finished - started) / 1000 };
 }

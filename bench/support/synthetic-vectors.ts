@@ -29,6 +29,7 @@ export async function insertSyntheticChunks(db: Database, ownerId: string, shape
 		// The index is rebuilt once after the load (as a bulk import would): HNSW inserts row by row are ~10× slower.
 		await session.exec(`
 			drop index if exists public.knowledge_base_embedding_idx;
+			drop index if exists public.knowledge_base_embedding_512_idx;
 			drop table if exists bench_topics; drop table if exists bench_subtopics;
 			create table bench_topics as
 				select t as id, (select array_agg((random() * 2 - 1)::real) from generate_series(1, ${shape.dimensions}) where t >= 0) as v
@@ -55,10 +56,13 @@ export async function insertSyntheticChunks(db: Database, ownerId: string, shape
 			);
 		}
 		const inserted = performance.now();
-		// Same definition as migration 002. Enough memory that the graph is built in memory.
+		// Same definitions as migration 053. Enough memory that the graph is built in memory.
 		await session.exec(`
 			set maintenance_work_mem = '${db.engine === 'pglite' ? '1GB' : '2GB'}';
-			create index knowledge_base_embedding_idx on public.knowledge_base using hnsw (embedding vector_cosine_ops);
+			create index knowledge_base_embedding_idx on public.knowledge_base
+				using hnsw (embedding vector_cosine_ops) where embedding_dimensions is distinct from 512;
+			create index knowledge_base_embedding_512_idx on public.knowledge_base
+				using hnsw ((subvector(embedding, 1, 512)::vector(512)) vector_cosine_ops) where embedding_dimensions = 512;
 			reset maintenance_work_mem;
 			analyze public.knowledge_base;
 			drop table bench_topics; drop table bench_subtopics;

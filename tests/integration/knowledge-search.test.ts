@@ -81,7 +81,7 @@ describe('match_knowledge_base', () => {
 		const plan = await test.db.prisma.$transaction(async (tx) => {
 			await tx.$executeRawUnsafe('set local enable_seqscan = off');
 			return tx.$queryRawUnsafe<{ 'QUERY PLAN': string }[]>(
-				`explain select id from public.knowledge_base order by embedding <=> (select embedding from public.knowledge_base where title = 'exact') limit 3`
+				`explain select id from public.knowledge_base where embedding_dimensions is distinct from 512 order by embedding <=> (select embedding from public.knowledge_base where title = 'exact') limit 3`
 			);
 		});
 		expect(plan.map((row) => row['QUERY PLAN']).join('\n')).toMatch(/knowledge_base_embedding_\w*idx|hnsw/i);

@@ -4,9 +4,9 @@ import { AppError, errorMessage } from '../errors';
 import { defineJob } from '../jobs/job-queue';
 import { governedCall, type GovernedDeps } from '../usage/governed-call';
 import { chunkText } from './chunk';
-import { chunksToEmbed, countEmbedded, deleteChunks, replaceChunks, storeEmbeddings, type ChunkToEmbed } from './chunks.repo';
+import { chunksToEmbed, deleteChunks, recordEmbeddingProgress, replaceChunks, storeEmbeddings, type ChunkToEmbed } from './chunks.repo';
 import { embeddingInput, embeddingProviderOf, isLocalEmbedder, type EmbedderModel } from './embedders';
-import { activeEmbedder } from './embedders.repo';
+import { activeEmbedderOf } from './active-embedder';
 import { loadForIngestion, setDocumentStatus } from './documents.repo';
 import { pricedModelOf } from './search.service';
 
@@ -68,7 +68,6 @@ export async function ingestDocument(deps: GovernedDeps, documentId: string, opt
 		}
 		if (options.until === 'chunked') return 'chunked';
 		await embedDocument(deps, documentId, document.ownerId ?? document.createdBy, options.signal);
-		await setDocumentStatus(prisma, documentId, 'ready');
 		return 'ready';
 	} catch (error) {
 		if (options.signal?.aborted) throw error; // shutting down: the queue retries it
@@ -83,22 +82,29 @@ export async function ingestDocument(deps: GovernedDeps, documentId: string, opt
 	}
 }
 
+/** Embeds the document's chunks that lack a vector, batch by batch, and marks it ready with the last batch. */
 async function embedDocument(deps: GovernedDeps, documentId: string, actorId: string | null, signal: AbortSignal | undefined): Promise<void> {
 	const prisma = deps.db.prisma;
-	const active = await activeEmbedder(prisma);
+	const active = await activeEmbedderOf(deps.db);
 	for (;;) {
 		signal?.throwIfAborted();
 		const batch = await chunksToEmbed(prisma, documentId, active.embedder.name, EMBED_BATCH);
-		if (batch.length === 0) return;
+		if (batch.length === 0) {
+			await setDocumentStatus(prisma, documentId, 'ready');
+			return;
+		}
 		const vectors = await embedChunks(deps, active, batch, actorId, signal);
+		// A short batch was the last: no query needed to find there is nothing left.
+		const last = batch.length < EMBED_BATCH;
 		await prisma.$transaction(async (tx) => {
 			await storeEmbeddings(
 				tx,
 				active.embedder,
 				batch.map((chunk, index) => ({ id: chunk.id, vector: vectors[index] ?? [] }))
 			);
-			await setDocumentStatus(tx, documentId, 'embedding', { embeddedCount: await countEmbedded(tx, documentId, active.embedder.name) });
+			await recordEmbeddingProgress(tx, documentId, active.embedder.name, last ? 'ready' : 'embedding');
 		});
+		if (last) return;
 	}
 }
 
