@@ -26,10 +26,14 @@ export async function insertSyntheticChunks(db: Database, ownerId: string, shape
 	const subtopics = topics * SUBTOPICS_PER_TOPIC;
 	const pad = 1536 - shape.dimensions;
 	return db.withSession(async (session) => {
-		// The index is rebuilt once after the load (as a bulk import would): HNSW inserts row by row are ~10× slower.
+		// The vector indexes are rebuilt once after the load (as a bulk import would): HNSW inserts row
+		// by row are ~10× slower. Their definitions are read from the catalog, so they are the migrations' own.
+		const vectorIndexes = await session.query<{ name: string; definition: string }>(
+			`select indexname as name, indexdef as definition from pg_indexes
+			 where schemaname = 'public' and tablename = 'knowledge_base' and indexdef ilike '%using hnsw%'`
+		);
 		await session.exec(`
-			drop index if exists public.knowledge_base_embedding_idx;
-			drop index if exists public.knowledge_base_embedding_512_idx;
+			${vectorIndexes.map((index) => `drop index if exists public.${index.name};`).join('\n')}
 			drop table if exists bench_topics; drop table if exists bench_subtopics;
 			create table bench_topics as
 				select t as id, (select array_agg((random() * 2 - 1)::real) from generate_series(1, ${shape.dimensions}) where t >= 0) as v
@@ -56,13 +60,10 @@ export async function insertSyntheticChunks(db: Database, ownerId: string, shape
 			);
 		}
 		const inserted = performance.now();
-		// Same definitions as migration 053. Enough memory that the graph is built in memory.
+		// Enough memory that the graphs are built in memory.
 		await session.exec(`
 			set maintenance_work_mem = '${db.engine === 'pglite' ? '1GB' : '2GB'}';
-			create index knowledge_base_embedding_idx on public.knowledge_base
-				using hnsw (embedding vector_cosine_ops) where embedding_dimensions is distinct from 512;
-			create index knowledge_base_embedding_512_idx on public.knowledge_base
-				using hnsw ((subvector(embedding, 1, 512)::vector(512)) vector_cosine_ops) where embedding_dimensions = 512;
+			${vectorIndexes.map((index) => `${index.definition};`).join('\n')}
 			reset maintenance_work_mem;
 			analyze public.knowledge_base;
 			drop table bench_topics; drop table bench_subtopics;

@@ -66,17 +66,6 @@ export function chunksToEmbed(tx: Client, documentId: string, embedder: string, 
 	});
 }
 
-/**
- * After a batch of vectors is stored: the document's embedded count, recounted from its chunks,
- * and its status (`ready` with the last batch), in one statement of the caller's transaction.
- */
-export async function recordEmbeddingProgress(tx: Client, documentId: string, embedder: string, status: 'embedding' | 'ready'): Promise<void> {
-	await tx.$executeRaw`
-		update public.knowledge_documents as d
-		set status = ${status}, embedded_count = (select count(*) from public.knowledge_base as kb where kb.document_id = d.id and kb.embedder = ${embedder})
-		where d.id = ${documentId}::uuid`;
-}
-
 export async function storeEmbeddings(tx: Client, embedder: { name: string; dimensions: number }, rows: { id: string; vector: readonly number[] }[]): Promise<void> {
 	for (const row of rows) {
 		await tx.$executeRaw`

@@ -122,6 +122,17 @@ export async function setDocumentStatus(client: Client, id: string, status: Docu
 	await client.knowledgeDocument.updateMany({ where: { id }, data: { status, ...fields } });
 }
 
+/**
+ * After a batch of vectors is stored: the document's embedded count, recounted from its chunks,
+ * and its status (`ready` with the last batch), in one statement of the caller's transaction.
+ */
+export async function recordEmbeddingProgress(tx: Client, documentId: string, embedder: string, status: 'embedding' | 'ready'): Promise<void> {
+	await tx.$executeRaw`
+		update public.knowledge_documents as d
+		set status = ${status}, embedded_count = (select count(*) from public.knowledge_base as kb where kb.document_id = d.id and kb.embedder = ${embedder})
+		where d.id = ${documentId}::uuid`;
+}
+
 /** Documents whose ingestion never finished (pending or mid-way), oldest first: re-queued at start-up. */
 export async function unfinishedDocumentIds(client: Client): Promise<string[]> {
 	const rows = await client.knowledgeDocument.findMany({ where: { status: { in: ['pending', 'chunking', 'embedding'] } }, orderBy: { createdAt: 'asc' }, select: { id: true } });

@@ -4,10 +4,10 @@ import { AppError, errorMessage } from '../errors';
 import { defineJob } from '../jobs/job-queue';
 import { governedCall, type GovernedDeps } from '../usage/governed-call';
 import { chunkText } from './chunk';
-import { chunksToEmbed, deleteChunks, recordEmbeddingProgress, replaceChunks, storeEmbeddings, type ChunkToEmbed } from './chunks.repo';
+import { chunksToEmbed, deleteChunks, replaceChunks, storeEmbeddings, type ChunkToEmbed } from './chunks.repo';
 import { embeddingInput, embeddingProviderOf, isLocalEmbedder, type EmbedderModel } from './embedders';
 import { activeEmbedderOf } from './active-embedder';
-import { loadForIngestion, setDocumentStatus } from './documents.repo';
+import { loadForIngestion, recordEmbeddingProgress, setDocumentStatus } from './documents.repo';
 import { pricedModelOf } from './search.service';
 
 /**
